@@ -1,0 +1,266 @@
+/**
+ * A HoneyHive-compatible collector: a real HTTP server implementing the Data Plane endpoints the
+ * handler uses, validating bodies as strictly as the OpenAPI contract. Used by the demo, the
+ * tests, and anyone who wants to see traces offline.
+ *
+ * Fault injection (`faults`) lets tests make it misbehave the way real networks and servers do.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { z } from "zod";
+import {
+  describeIssues,
+  PostEventBatchRequest,
+  PostEventRequest,
+  StartSessionRequest,
+  UpdateEventRequest,
+} from "../wire/contract.js";
+import { CollectorStore, type SessionTree, type StoredEvent, type StoredSession } from "./store.js";
+
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  /** The parsed body (undefined when it was not JSON). */
+  body: unknown;
+}
+
+/** What a fault plan tells the collector to do with one request instead of handling it. */
+export type FaultAction =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { reset: true }
+  | { delayMs: number };
+
+export type FaultPlan = (request: {
+  method: string;
+  path: string;
+  body: unknown;
+  attempt: number;
+}) => FaultAction | undefined;
+
+export interface CollectorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Called with a session's id a little after its last request (so the CLI can print it whole). */
+  onSessionSettled?: (sessionId: string) => void;
+  /** Quiet period before `onSessionSettled`, ms. Default 250. */
+  settleMs?: number;
+}
+
+export interface Collector {
+  /** Base URL to pass as `serverUrl`, e.g. `http://127.0.0.1:54321`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every event stored (one per event_id). */
+  readonly events: StoredEvent[];
+  readonly sessions: StoredSession[];
+  /** Every request received, in order, with the status it was answered with. */
+  readonly requests: ReceivedRequest[];
+  /** Event ids received more than once, with the number of repeats. */
+  readonly duplicates: Map<string, number>;
+  sessionTree(sessionId: string): SessionTree;
+  /** Replaces the fault plan (undefined: behave). */
+  setFaults(plan: FaultPlan | undefined): void;
+  /** Forgets everything received. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(json),
+    ...headers,
+  });
+  res.end(json);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
+  const store = new CollectorStore();
+  const requests: ReceivedRequest[] = [];
+  const attempts = new Map<string, number>();
+  const settleTimers = new Map<string, NodeJS.Timeout>();
+  let faults: FaultPlan | undefined;
+
+  const touchSession = (sessionId: string | undefined): void => {
+    if (!sessionId || !options.onSessionSettled) return;
+    clearTimeout(settleTimers.get(sessionId));
+    const timer = setTimeout(() => {
+      settleTimers.delete(sessionId);
+      options.onSessionSettled?.(sessionId);
+    }, options.settleMs ?? 250);
+    timer.unref();
+    settleTimers.set(sessionId, timer);
+  };
+
+  const route = (method: string, path: string, body: unknown): { status: number; body: unknown } => {
+    if (method === "POST" && path === "/v1/events") {
+      const event = store.addEvent(validate(PostEventRequest, body));
+      touchSession(event.session_id);
+      return { status: 200, body: { success: true, event_id: event.event_id } };
+    }
+    if (method === "POST" && path === "/v1/events/batch") {
+      const batch = validate(PostEventBatchRequest, body);
+      const stored = batch.events.map((e) => store.addEvent(e));
+      for (const e of stored) touchSession(e.session_id);
+      return { status: 200, body: { success: true, event_ids: stored.map((e) => e.event_id) } };
+    }
+    if (method === "POST" && path === "/v1/sessions") {
+      const session = store.startSession(validate(StartSessionRequest, body));
+      touchSession(session.session_id);
+      const { updates: _updates, ...fields } = session;
+      return { status: 200, body: { ...fields, event_id: session.session_id, event_type: "session" } };
+    }
+    const put = /^\/v1\/events\/([^/]+)$/.exec(path);
+    if (method === "PUT" && put?.[1]) {
+      const id = decodeURIComponent(put[1]);
+      const update = validate(UpdateEventRequest, body);
+      if (!store.update(id, update)) throw new HttpError(404, `event ${id} not found`);
+      touchSession(store.sessions.has(id) ? id : store.events.get(id)?.session_id);
+      return { status: 200, body: { success: true } };
+    }
+    const get = /^\/v1\/sessions\/([^/]+)$/.exec(path);
+    if (method === "GET" && get?.[1]) {
+      const id = decodeURIComponent(get[1]);
+      const tree = store.tree(id);
+      if (!tree.session && tree.events.length === 0) throw new HttpError(404, `session ${id} not found`);
+      return { status: 200, body: tree };
+    }
+    throw new HttpError(404, `no route for ${method} ${path}`);
+  };
+
+  const server = createServer(async (req, res) => {
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    let body: unknown;
+    let bytes = 0;
+    const record = (status: number): void => {
+      requests.push({ method, path, status, bytes, body });
+    };
+    try {
+      const raw = await readBody(req);
+      bytes = raw.length;
+      if (raw.length) {
+        try {
+          body = JSON.parse(raw.toString("utf8"));
+        } catch {
+          throw new HttpError(400, "body is not valid JSON");
+        }
+      }
+      const key = `${method} ${path} ${(body as { event_id?: string; session_id?: string })?.event_id ?? (body as { session_id?: string })?.session_id ?? ""}`;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+      const fault = faults?.({ method, path, body, attempt });
+      if (fault && "reset" in fault) {
+        record(0);
+        req.socket.destroy();
+        return;
+      }
+      if (fault && "delayMs" in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault && "status" in fault) {
+        record(fault.status);
+        send(
+          res,
+          fault.status,
+          fault.body ?? { success: false, message: `injected ${fault.status}` },
+          fault.headers,
+        );
+        return;
+      }
+      if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) {
+        throw new HttpError(401, "missing or malformed Authorization: Bearer <api key>");
+      }
+      const result = route(method, path, body);
+      record(result.status);
+      if (!res.destroyed) send(res, result.status, result.body);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      record(status);
+      if (!res.headersSent && !res.destroyed) send(res, status, { success: false, message });
+    }
+  });
+  // Keep-alive like a real API server, so the client's connection reuse is exercised.
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    get events() {
+      return [...store.events.values()];
+    },
+    get sessions() {
+      return [...store.sessions.values()];
+    },
+    requests,
+    duplicates: store.duplicates,
+    sessionTree: (id) => store.tree(id),
+    setFaults: (plan) => {
+      faults = plan;
+    },
+    reset: () => {
+      store.events.clear();
+      store.sessions.clear();
+      store.duplicates.clear();
+      requests.length = 0;
+      attempts.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of settleTimers.values()) clearTimeout(t);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

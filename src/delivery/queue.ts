@@ -1,0 +1,360 @@
+/**
+ * The delivery queue: the bounded buffer between the handler and the exporter, in the manner of
+ * OpenTelemetry's BatchSpanProcessor. The handler only ever calls `enqueue` (synchronous, O(1),
+ * never blocks, never throws); serialization, batching, ordering and retries happen here, off
+ * LangChain's callback path.
+ *
+ * Ordering rule: a session is created before any of its events are sent. Items are taken in FIFO
+ * order and a session-start is always enqueued before its events, so an event only has to wait for
+ * the session-start request already dispatched ahead of it.
+ */
+import type { Dict } from "../mapping/langchain-objects.js";
+import type { Logger } from "../util/logger.js";
+import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../wire/contract.js";
+import { type PrepareOptions, prepareBody } from "../wire/prepare.js";
+import type { Exporter, ExportOutcome, ExportRequest } from "./exporter.js";
+
+export type DeliveryItem =
+  | { kind: "session"; sessionId: string; body: Dict }
+  | { kind: "event"; sessionId: string; eventId: string; body: Dict }
+  | { kind: "update"; targetId: string; sessionId: string; body: Dict };
+
+export interface DeliveryStats {
+  /** Items waiting to be sent. */
+  queued: number;
+  /** Items being sent or waiting between retries. */
+  inFlight: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  dropped: number;
+}
+
+export interface FlushResult extends DeliveryStats {
+  /** True when the deadline passed before everything recorded so far was settled. */
+  timedOut: boolean;
+}
+
+export interface DeliveryQueueOptions extends PrepareOptions {
+  maxQueueSize: number;
+  maxQueueBytes: number;
+  concurrency: number;
+  batch: boolean;
+  batchSize: number;
+  logger: Logger;
+  onError: (error: Error) => void;
+}
+
+interface Entry {
+  seq: number;
+  item: DeliveryItem;
+}
+
+interface FlushWaiter {
+  target: number;
+  resolve: () => void;
+}
+
+const liveQueues = new Set<DeliveryQueue>();
+let exitHookInstalled = false;
+
+/**
+ * A script that runs a chain and returns must still deliver its events without calling flush().
+ * Requests in flight keep Node alive by themselves; what can be left is an item waiting between
+ * retries (its timer is unref'd so a dead server cannot hold the process forever). On
+ * `beforeExit` each queue with work left gets one bounded flush.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("beforeExit", () => {
+    for (const queue of liveQueues) queue.drainBeforeExit();
+  });
+}
+
+export class DeliveryQueue {
+  readonly #exporter: Exporter;
+  readonly #options: DeliveryQueueOptions;
+  readonly #exitTimeoutMs: number;
+  #waiting: Entry[] = [];
+  #head = 0;
+  readonly #outstanding = new Map<number, true>();
+  readonly #sessionReady = new Map<string, Promise<void>>();
+  #flushWaiters: FlushWaiter[] = [];
+  #seq = 0;
+  #active = 0;
+  #bytes = 0;
+  #scheduled = false;
+  #closed = false;
+  #exitDrained = false;
+  #dropWarned = false;
+  #sent = 0;
+  #retried = 0;
+  #failed = 0;
+  #dropped = 0;
+
+  constructor(exporter: Exporter, options: DeliveryQueueOptions, exitTimeoutMs: number) {
+    this.#exporter = exporter;
+    this.#options = options;
+    this.#exitTimeoutMs = exitTimeoutMs;
+    liveQueues.add(this);
+    installExitHook();
+  }
+
+  /** Called by the exporter for each retry, so `stats()` can show it. */
+  countRetry(): void {
+    this.#retried++;
+  }
+
+  /** Adds an item. Never blocks: past the bound the item is dropped and counted. */
+  enqueue(item: DeliveryItem): boolean {
+    if (this.#closed) return false;
+    if (this.#outstanding.size >= this.#options.maxQueueSize) {
+      this.#drop(`the queue holds ${this.#options.maxQueueSize} items (maxQueueSize)`);
+      return false;
+    }
+    const seq = ++this.#seq;
+    this.#waiting.push({ seq, item });
+    this.#outstanding.set(seq, true);
+    this.#schedule();
+    return true;
+  }
+
+  stats(): DeliveryStats {
+    const queued = this.#waiting.length - this.#head;
+    return {
+      queued,
+      inFlight: this.#outstanding.size - queued,
+      sent: this.#sent,
+      retried: this.#retried,
+      failed: this.#failed,
+      dropped: this.#dropped,
+    };
+  }
+
+  /** Resolves when every item enqueued before this call is settled, or at the deadline. Never rejects. */
+  flush(timeoutMs: number): Promise<FlushResult> {
+    const target = this.#seq;
+    if (this.#settledUpTo(target)) return Promise.resolve({ ...this.stats(), timedOut: false });
+    this.#schedule();
+    return new Promise((resolve) => {
+      const waiter: FlushWaiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve({ ...this.stats(), timedOut: false });
+        },
+      };
+      // This timer is deliberately ref'd: an awaited flush keeps the process alive until its deadline.
+      const timer = setTimeout(() => {
+        this.#flushWaiters = this.#flushWaiters.filter((w) => w !== waiter);
+        resolve({ ...this.stats(), timedOut: true });
+      }, timeoutMs);
+      this.#flushWaiters.push(waiter);
+    });
+  }
+
+  /** Stops accepting items, flushes until the deadline, then abandons what is left. */
+  async shutdown(timeoutMs: number): Promise<FlushResult> {
+    this.#closed = true;
+    const result = await this.flush(timeoutMs);
+    liveQueues.delete(this);
+    if (result.timedOut) this.#exporter.abort();
+    return result;
+  }
+
+  drainBeforeExit(): void {
+    if (this.#exitDrained || this.#outstanding.size === 0) return;
+    this.#exitDrained = true;
+    void this.flush(this.#exitTimeoutMs);
+  }
+
+  #drop(why: string): void {
+    this.#dropped++;
+    if (!this.#dropWarned) {
+      this.#dropWarned = true;
+      this.#options.logger.warn(`dropping events: ${why}. stats().dropped counts them; this is said once.`);
+    }
+  }
+
+  #settledUpTo(target: number): boolean {
+    const first = this.#outstanding.keys().next();
+    return first.done === true || first.value > target;
+  }
+
+  #settle(seq: number): void {
+    this.#outstanding.delete(seq);
+    if (this.#flushWaiters.length === 0) return;
+    const ready = this.#flushWaiters.filter((w) => this.#settledUpTo(w.target));
+    if (ready.length === 0) return;
+    this.#flushWaiters = this.#flushWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #take(): Entry | undefined {
+    if (this.#head >= this.#waiting.length) return undefined;
+    const entry = this.#waiting[this.#head++];
+    // Compact now and then so the array does not grow without bound.
+    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
+    return entry;
+  }
+
+  #peek(): Entry | undefined {
+    return this.#waiting[this.#head];
+  }
+
+  #pump(): void {
+    while (this.#active < this.#options.concurrency) {
+      const first = this.#take();
+      if (!first) return;
+      if (this.#options.batch && first.item.kind === "event") {
+        const batch = [first];
+        while (batch.length < this.#options.batchSize && this.#peek()?.item.kind === "event") {
+          batch.push(this.#take() as Entry);
+        }
+        this.#dispatchBatch(batch);
+      } else {
+        this.#dispatchOne(first);
+      }
+    }
+  }
+
+  #prepare(entry: Entry): { json: string; bytes: number } | undefined {
+    const { item } = entry;
+    const schema =
+      item.kind === "session"
+        ? StartSessionRequest
+        : item.kind === "event"
+          ? PostEventRequest
+          : UpdateEventRequest;
+    const prepared = prepareBody(schema, item.body, this.#options);
+    if (!prepared.ok) {
+      // Only a bug in the handler's mapping gets here: report it, do not send a body HoneyHive would reject.
+      const error = new Error(
+        `internal: ${describeItem(item)} does not match HoneyHive's schema: ${prepared.reason}`,
+      );
+      this.#options.logger.error(error.message);
+      this.#options.onError(error);
+      this.#failed++;
+      this.#settle(entry.seq);
+      return undefined;
+    }
+    if (this.#bytes + prepared.bytes > this.#options.maxQueueBytes) {
+      this.#drop(`${this.#bytes} bytes are waiting to be sent (maxQueueBytes)`);
+      this.#settle(entry.seq);
+      return undefined;
+    }
+    return { json: prepared.json, bytes: prepared.bytes };
+  }
+
+  #dispatchOne(entry: Entry): void {
+    const prepared = this.#prepare(entry);
+    if (!prepared) return;
+    const { item } = entry;
+    const request: ExportRequest =
+      item.kind === "session"
+        ? { method: "POST", path: "/v1/sessions", json: prepared.json, describe: describeItem(item) }
+        : item.kind === "event"
+          ? { method: "POST", path: "/v1/events", json: prepared.json, describe: describeItem(item) }
+          : {
+              method: "PUT",
+              path: `/v1/events/${encodeURIComponent(item.targetId)}`,
+              json: prepared.json,
+              describe: describeItem(item),
+            };
+    const after = item.kind === "session" ? undefined : this.#sessionReady.get(item.sessionId);
+    const done = this.#run([entry], prepared.bytes, request, after);
+    if (item.kind === "session") {
+      const ready = done.then(() => undefined);
+      this.#sessionReady.set(item.sessionId, ready);
+      void ready.then(() => {
+        if (this.#sessionReady.get(item.sessionId) === ready) this.#sessionReady.delete(item.sessionId);
+      });
+    }
+  }
+
+  #dispatchBatch(entries: Entry[]): void {
+    // Each event is prepared alone (its own truncation and contract check), then packed into
+    // requests that stay under maxRequestBytes.
+    const envelope = Buffer.byteLength('{"events":[]}');
+    let group: { entry: Entry; json: string }[] = [];
+    let groupBytes = envelope;
+    const send = (): void => {
+      if (group.length === 0) return;
+      const json = `{"events":[${group.map((g) => g.json).join(",")}]}`;
+      const sessions = new Set(group.map((g) => g.entry.item.sessionId));
+      const waits = [...sessions].map((s) => this.#sessionReady.get(s)).filter((p) => p !== undefined);
+      const request: ExportRequest = {
+        method: "POST",
+        path: "/v1/events/batch",
+        json,
+        describe: `a batch of ${group.length} events`,
+      };
+      void this.#run(
+        group.map((g) => g.entry),
+        groupBytes,
+        request,
+        waits.length ? Promise.all(waits).then(() => undefined) : undefined,
+      );
+      group = [];
+      groupBytes = envelope;
+    };
+    for (const entry of entries) {
+      const prepared = this.#prepare(entry);
+      if (!prepared) continue;
+      if (group.length > 0 && groupBytes + prepared.bytes + 1 > this.#options.maxRequestBytes) send();
+      group.push({ entry, json: prepared.json });
+      groupBytes += prepared.bytes + 1;
+    }
+    send();
+  }
+
+  async #run(
+    entries: Entry[],
+    bytes: number,
+    request: ExportRequest,
+    after: Promise<void> | undefined,
+  ): Promise<ExportOutcome> {
+    this.#active++;
+    this.#bytes += bytes;
+    let outcome: ExportOutcome = "failed";
+    try {
+      if (after) await after;
+      outcome = await this.#exporter.export(request);
+    } catch (error) {
+      // The exporter does not throw by design; if it ever does, the items fail and the queue goes on.
+      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#active--;
+      this.#bytes -= bytes;
+      if (outcome === "sent") this.#sent += entries.length;
+      else this.#failed += entries.length;
+      for (const e of entries) this.#settle(e.seq);
+      this.#pump();
+    }
+    return outcome;
+  }
+}
+
+function describeItem(item: DeliveryItem): string {
+  switch (item.kind) {
+    case "session":
+      return `session ${item.sessionId}`;
+    case "event":
+      return `event ${item.eventId}`;
+    case "update":
+      return `update of ${item.targetId}`;
+  }
+}

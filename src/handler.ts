@@ -1,0 +1,461 @@
+/**
+ * `HoneyHiveHandler`: the LangChain callback surface. Each callback reads LangChain's arguments (in
+ * the order the CallbackManager really passes them), shapes them shallowly, and hands them to the
+ * recorder. Nothing here awaits, does I/O, or throws into LangChain.
+ */
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import {
+  HoneyHiveConfigError,
+  type HoneyHiveHandlerOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./config/options.js";
+import { Exporter } from "./delivery/exporter.js";
+import { HttpClient } from "./delivery/http-client.js";
+import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/queue.js";
+import { type Dict, isObject } from "./mapping/langchain-objects.js";
+import { modelConfig, modelMetadata, modelOutputs, responseMetadataOf } from "./mapping/model.js";
+import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { Recorder, type RunEnd } from "./recorder.js";
+import { consoleLogger, type Logger, redactingLogger } from "./util/logger.js";
+
+export interface FlushOptions {
+  /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
+  timeoutMs?: number;
+}
+
+export interface HandlerStats extends DeliveryStats {
+  /** Runs started and not yet ended. */
+  openRuns: number;
+}
+
+const HIDDEN_TAG = "langsmith:hidden";
+
+function asDict(v: unknown): Dict | undefined {
+  return isObject(v) && !Array.isArray(v) ? v : undefined;
+}
+
+function tagsOf(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? (v.filter((t) => typeof t === "string") as string[]) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v ? v : undefined;
+}
+
+const EMPTY_FLUSH: FlushResult = {
+  queued: 0,
+  inFlight: 0,
+  sent: 0,
+  retried: 0,
+  failed: 0,
+  dropped: 0,
+  timedOut: false,
+};
+
+let missingKeyWarned = false;
+
+export class HoneyHiveHandler extends BaseCallbackHandler {
+  name = "honeyhive_handler";
+
+  /**
+   * Our callbacks are synchronous bookkeeping, so LangChain may await them inline: timestamps are
+   * taken when the work happens (not when LangChain's shared background queue gets round to us),
+   * and a slow handler elsewhere in the app cannot delay or reorder our view of the runs.
+   */
+  override awaitHandlers = true;
+
+  readonly #options: ResolvedOptions;
+  readonly #logger: Logger;
+  readonly #recorder: Recorder | undefined;
+  readonly #queue: DeliveryQueue | undefined;
+  readonly #client: HttpClient | undefined;
+  #stopped = false;
+  #shutdownPromise: Promise<FlushResult> | undefined;
+
+  /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
+  constructor(options: HoneyHiveHandlerOptions = {}) {
+    super();
+    this.#options = resolveOptions(options);
+    const o = this.#options;
+    this.#logger = redactingLogger(o.logger ?? consoleLogger(o.verbose), o.apiKey, o.verbose);
+    if (!o.enabled) return;
+    if (!o.apiKey) {
+      if (!missingKeyWarned) {
+        missingKeyWarned = true;
+        this.#logger.warn(
+          "no HoneyHive API key: set HH_API_KEY (or pass apiKey). Nothing will be recorded; the app runs as usual.",
+        );
+      }
+      return;
+    }
+    const onError = (error: Error): void => {
+      try {
+        o.onError?.(error);
+      } catch {
+        // A throwing onError must not reach the delivery loop or the app.
+      }
+    };
+    this.#client = new HttpClient({
+      serverUrl: o.serverUrl,
+      apiKey: o.apiKey,
+      connections: o.concurrency,
+      requestTimeoutMs: o.requestTimeoutMs,
+    });
+    let queue: DeliveryQueue | undefined;
+    const exporter = new Exporter(this.#client, {
+      maxRetries: o.maxRetries,
+      retryBudgetMs: o.retryBudgetMs,
+      logger: this.#logger,
+      onError,
+      onRetry: () => queue?.countRetry(),
+    });
+    queue = new DeliveryQueue(exporter, { ...o, logger: this.#logger, onError }, o.flushTimeoutMs);
+    this.#queue = queue;
+    this.#recorder = new Recorder(o, (item) => queue.enqueue(item));
+  }
+
+  /** The handler's own failures (bugs, bad arguments) are logged, never thrown into LangChain. */
+  #guard(callback: string, fn: (recorder: Recorder) => void): void {
+    const recorder = this.#recorder;
+    if (!recorder || this.#stopped) return;
+    try {
+      fn(recorder);
+    } catch (error) {
+      this.#logger.debug(
+        `${callback} failed inside the handler: ${error instanceof Error ? error.stack : error}`,
+      );
+      try {
+        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      } catch {
+        // ignore: see onError above
+      }
+    }
+  }
+
+  #end(callback: string, runId: unknown, end: () => RunEnd): void {
+    this.#guard(callback, (r) => {
+      if (typeof runId !== "string" || !r.get(runId)) {
+        this.#logger.debug(
+          `${callback} for a run this handler did not see start (${String(runId)}): ignored`,
+        );
+        return;
+      }
+      r.end(runId, end());
+    });
+  }
+
+  #error(callback: string, err: unknown, runId: unknown, extra?: (end: RunEnd) => void): void {
+    this.#end(callback, runId, () => {
+      const info = describeError(err);
+      const end: RunEnd = { outputs: {}, error: info.error, metadata: info.metadata };
+      extra?.(end);
+      return end;
+    });
+  }
+
+  // ---- chat models and LLMs ----------------------------------------------------------------
+
+  override handleChatModelStart(
+    llm: unknown,
+    messages: unknown,
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this.#guard("handleChatModelStart", (r) =>
+      r.start({
+        runId,
+        parentRunId,
+        kind: "chat",
+        name: runName(llm, name, "ChatModel"),
+        inputs: { chat_history: Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : [] },
+        tags: tagsOf(tags),
+        metadata: asDict(metadata),
+        invocationParams: asDict(asDict(extraParams)?.invocation_params),
+      }),
+    );
+  }
+
+  override handleLLMStart(
+    llm: unknown,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this.#guard("handleLLMStart", (r) =>
+      r.start({
+        runId,
+        parentRunId,
+        kind: "llm",
+        name: runName(llm, name, "LLM"),
+        inputs: { prompt: Array.isArray(prompts) ? prompts[0] : prompts },
+        tags: tagsOf(tags),
+        metadata: asDict(metadata),
+        invocationParams: asDict(asDict(extraParams)?.invocation_params),
+      }),
+    );
+  }
+
+  override handleLLMNewToken(_token: string, _idx: unknown, runId: string): void {
+    this.#guard("handleLLMNewToken", (r) => r.firstToken(runId));
+  }
+
+  override handleChatModelStreamEvent(_event: unknown, runId: string): void {
+    this.#guard("handleChatModelStreamEvent", (r) => r.firstToken(runId));
+  }
+
+  override handleLLMEnd(output: unknown, runId: string): void {
+    this.#guard("handleLLMEnd", (r) => {
+      const record = r.get(runId);
+      const chat = record?.kind === "chat";
+      this.#end("handleLLMEnd", runId, () => ({
+        outputs: modelOutputs(output, chat),
+        metadata: modelMetadata(output),
+        config: modelConfig(record?.invocationParams, record?.metadata, responseMetadataOf(output)),
+      }));
+    });
+  }
+
+  override handleLLMError(err: unknown, runId: string): void {
+    this.#guard("handleLLMError", (r) => {
+      const record = r.get(runId);
+      this.#error("handleLLMError", err, runId, (end) => {
+        end.config = modelConfig(record?.invocationParams, record?.metadata, undefined);
+      });
+    });
+  }
+
+  // ---- chains, runnables, graph nodes ------------------------------------------------------
+
+  /** Parameters in the order the CallbackManager passes them (not the order base.d.ts declares). */
+  override handleChainStart(
+    chain: unknown,
+    inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    _runType?: string,
+    name?: string,
+    extra?: Record<string, unknown>,
+  ): void {
+    this.#guard("handleChainStart", (r) => {
+      const t = tagsOf(tags);
+      r.start({
+        runId,
+        parentRunId,
+        kind: "chain",
+        name: runName(chain, name, "chain"),
+        inputs,
+        tags: t,
+        metadata: asDict(metadata),
+        hidden: t?.includes(HIDDEN_TAG) ?? false,
+        defersInputs: asDict(extra)?.lc_defers_inputs === true,
+      });
+    });
+  }
+
+  override handleChainEnd(
+    outputs: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    kwargs?: unknown,
+  ): void {
+    this.#end("handleChainEnd", runId, () => ({
+      outputs: asObject(outputs, "output"),
+      inputs: asDict(kwargs)?.inputs,
+    }));
+  }
+
+  override handleChainError(
+    err: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    kwargs?: unknown,
+  ): void {
+    this.#error("handleChainError", err, runId, (end) => {
+      end.inputs = asDict(kwargs)?.inputs;
+    });
+  }
+
+  // ---- tools and retrievers ----------------------------------------------------------------
+
+  override handleToolStart(
+    tool: unknown,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+    toolCallId?: string,
+  ): void {
+    this.#guard("handleToolStart", (r) =>
+      r.start({
+        runId,
+        parentRunId,
+        kind: "tool",
+        name: runName(tool, name, "tool"),
+        inputs: toolInputs(input),
+        tags: tagsOf(tags),
+        metadata: asDict(metadata),
+        toolCallId: str(toolCallId),
+      }),
+    );
+  }
+
+  override handleToolEnd(output: unknown, runId: string): void {
+    this.#end("handleToolEnd", runId, () => {
+      const result = toolResult(output);
+      const end: RunEnd = { outputs: result.outputs };
+      if (result.error) end.error = result.error;
+      if (result.toolCallId) end.metadata = { tool_call_id: result.toolCallId };
+      return end;
+    });
+  }
+
+  override handleToolError(err: unknown, runId: string): void {
+    this.#error("handleToolError", err, runId);
+  }
+
+  override handleToolEvent(chunk: unknown, runId: string): void {
+    this.#guard("handleToolEvent", (r) => r.annotate(runId, "tool_events", chunk));
+  }
+
+  override handleRetrieverStart(
+    retriever: unknown,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this.#guard("handleRetrieverStart", (r) =>
+      r.start({
+        runId,
+        parentRunId,
+        kind: "retriever",
+        name: runName(retriever, name, "retriever"),
+        inputs: { query },
+        tags: tagsOf(tags),
+        metadata: asDict(metadata),
+      }),
+    );
+  }
+
+  override handleRetrieverEnd(documents: unknown, runId: string): void {
+    this.#end("handleRetrieverEnd", runId, () => ({ outputs: { documents } }));
+  }
+
+  override handleRetrieverError(err: unknown, runId: string): void {
+    this.#error("handleRetrieverError", err, runId);
+  }
+
+  // ---- annotations on an existing run ------------------------------------------------------
+
+  /** Legacy AgentExecutor: carries the chain's own run id, so it annotates that chain's event. */
+  override handleAgentAction(action: unknown, runId: string): void {
+    this.#guard("handleAgentAction", (r) => r.annotate(runId, "agent_actions", action));
+  }
+
+  override handleAgentEnd(finish: unknown, runId: string): void {
+    this.#guard("handleAgentEnd", (r) => r.annotate(runId, "agent_finish", finish));
+  }
+
+  override handleText(text: string, runId: string): void {
+    this.#guard("handleText", (r) => r.annotate(runId, "text", text));
+  }
+
+  override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
+    this.#guard("handleCustomEvent", (r) => r.annotate(runId, "custom_events", { name: eventName, data }));
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Delivery counters, plus the number of runs still open. */
+  stats(): HandlerStats {
+    return { ...(this.#queue?.stats() ?? EMPTY_FLUSH), openRuns: this.#recorder?.openRuns ?? 0 };
+  }
+
+  /**
+   * Delivers everything recorded so far — including callbacks LangChain still holds in its
+   * background queue — or gives up at the deadline. Resolves with the delivery counters; never rejects.
+   */
+  async flush(options: FlushOptions = {}): Promise<FlushResult> {
+    const queue = this.#queue;
+    if (!queue) return { ...EMPTY_FLUSH };
+    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await withDeadline(awaitAllCallbacks(), timeoutMs);
+      return await queue.flush(Math.max(0, deadline - Date.now()));
+    } catch (error) {
+      this.#logger.debug(`flush failed: ${error instanceof Error ? error.message : error}`);
+      return { ...queue.stats(), timedOut: true };
+    }
+  }
+
+  /**
+   * Flushes, sends runs that never ended as unfinished, and closes the connections. Later
+   * callbacks are no-ops. Idempotent; never rejects.
+   */
+  shutdown(options: FlushOptions = {}): Promise<FlushResult> {
+    this.#shutdownPromise ??= this.#shutdown(options);
+    return this.#shutdownPromise;
+  }
+
+  async #shutdown(options: FlushOptions): Promise<FlushResult> {
+    const queue = this.#queue;
+    if (!queue) {
+      this.#stopped = true;
+      return { ...EMPTY_FLUSH };
+    }
+    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await withDeadline(awaitAllCallbacks(), timeoutMs);
+      this.#stopped = true;
+      this.#recorder?.abandonAll("the handler was shut down first");
+      const result = await queue.shutdown(Math.max(0, deadline - Date.now()));
+      if (result.timedOut) await this.#client?.destroy();
+      else await this.#client?.close();
+      return result;
+    } catch (error) {
+      this.#stopped = true;
+      this.#logger.debug(`shutdown failed: ${error instanceof Error ? error.message : error}`);
+      return { ...queue.stats(), timedOut: true };
+    }
+  }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+export { HoneyHiveConfigError };

@@ -1,0 +1,28 @@
+/**
+ * honeyhive-langchain: HoneyHive tracing for LangChain.js and LangGraph.js.
+ *
+ *   const handler = new HoneyHiveHandler();
+ *   await chain.invoke(input, { callbacks: [handler] });
+ */
+
+export { formatSessionTree } from "./collector/format.js";
+export {
+  type Collector,
+  type CollectorOptions,
+  type FaultAction,
+  type FaultPlan,
+  type ReceivedRequest,
+  startCollector,
+} from "./collector/server.js";
+export type { SessionTree, StoredEvent, StoredSession, TreeNode } from "./collector/store.js";
+export { HoneyHiveConfigError, type HoneyHiveHandlerOptions } from "./config/options.js";
+export { HoneyHiveDeliveryError } from "./delivery/exporter.js";
+export type { DeliveryStats, FlushResult } from "./delivery/queue.js";
+export { type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
+export type { Logger } from "./util/logger.js";
+export {
+  PostEventBatchRequest,
+  PostEventRequest,
+  StartSessionRequest,
+  UpdateEventRequest,
+} from "./wire/contract.js";

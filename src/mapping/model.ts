@@ -1,0 +1,255 @@
+/**
+ * LLM and chat model runs → HoneyHive `model` event fields: config (model, provider, invocation
+ * parameters, tools), outputs (the assistant message, every choice), and metadata (token usage,
+ * finish reason, cost) read from every place LangChain and the providers put them.
+ */
+import { asChatMessage, type Dict, isObject } from "./langchain-objects.js";
+
+/** `invocation_params` keys that are not request parameters. */
+const NOT_PARAMS = new Set(["callbacks", "signal", "configurable", "runName", "runId", "recursionLimit"]);
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v ? v : undefined;
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const v of values) {
+    const s = str(v);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** `config` for a model event: every invocation parameter, plus `model` and `provider`. */
+export function modelConfig(
+  invocationParams: Dict | undefined,
+  metadata: Dict | undefined,
+  responseMetadata: Dict | undefined,
+): Dict {
+  const config: Dict = {};
+  if (invocationParams) {
+    for (const [k, v] of Object.entries(invocationParams)) {
+      if (v !== undefined && !NOT_PARAMS.has(k)) config[k] = v;
+    }
+  }
+  const model = firstString(
+    responseMetadata?.model_name,
+    responseMetadata?.model,
+    invocationParams?.model,
+    invocationParams?.model_name,
+    invocationParams?.modelName,
+    invocationParams?.model_id,
+    invocationParams?.modelId,
+    invocationParams?.azure_deployment,
+    invocationParams?.deployment_name,
+    metadata?.ls_model_name,
+  );
+  if (model) config.model = model;
+  const provider = firstString(metadata?.ls_provider);
+  if (provider) config.provider = provider;
+  // Fill the common parameters LangChain reports only through ls_* metadata.
+  if (config.temperature === undefined && typeof metadata?.ls_temperature === "number")
+    config.temperature = metadata.ls_temperature;
+  if (config.max_tokens === undefined && typeof metadata?.ls_max_tokens === "number")
+    config.max_tokens = metadata.ls_max_tokens;
+  if (config.stop === undefined && Array.isArray(metadata?.ls_stop)) config.stop = metadata.ls_stop;
+  return config;
+}
+
+interface Generation {
+  text?: unknown;
+  message?: unknown;
+  generationInfo?: unknown;
+}
+
+/** The generations of the run's single prompt (LangChain gives one list per prompt). */
+export function generationsOf(result: unknown): Generation[] {
+  if (!isObject(result) || !Array.isArray(result.generations)) return [];
+  const first = result.generations[0];
+  return Array.isArray(first) ? (first.filter(isObject) as Generation[]) : [];
+}
+
+function messageOf(gen: Generation): Dict | undefined {
+  return isObject(gen.message) ? gen.message : undefined;
+}
+
+export function responseMetadataOf(result: unknown): Dict | undefined {
+  for (const gen of generationsOf(result)) {
+    const rm = messageOf(gen)?.response_metadata;
+    if (isObject(rm) && Object.keys(rm).length) return rm;
+  }
+  return undefined;
+}
+
+function chatChoice(gen: Generation): Dict {
+  const message = messageOf(gen);
+  const normalized = message ? asChatMessage(message) : undefined;
+  const out: Dict = {
+    role: "assistant",
+    content: normalized ? normalized.content : typeof gen.text === "string" ? gen.text : "",
+  };
+  if (normalized?.tool_calls) out.tool_calls = normalized.tool_calls;
+  return out;
+}
+
+/** `outputs` of a model event: the assistant message (chat) or `{text}` (completion); all choices when n > 1. */
+export function modelOutputs(result: unknown, chat: boolean): Dict {
+  const gens = generationsOf(result);
+  if (gens.length === 0) return {};
+  const choices = gens.map((g) => (chat && messageOf(g) ? chatChoice(g) : { text: g.text ?? "" }));
+  const first = choices[0] as Dict;
+  return choices.length > 1 ? { ...first, choices } : first;
+}
+
+// ---- token usage -------------------------------------------------------------------------
+
+export interface Usage {
+  input?: number;
+  output?: number;
+  total?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function sumDefined(...values: (number | undefined)[]): number | undefined {
+  const present = values.filter((v): v is number => v !== undefined);
+  return present.length ? present.reduce((a, b) => a + b, 0) : undefined;
+}
+
+/** Reads one usage object in any of the shapes LangChain and providers use. */
+export function readUsage(u: unknown): Usage | undefined {
+  if (!isObject(u)) return undefined;
+  const usage: Usage = {};
+  const inputDetails = isObject(u.input_token_details) ? u.input_token_details : undefined;
+  const outputDetails = isObject(u.output_token_details) ? u.output_token_details : undefined;
+  const promptDetails = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details : undefined;
+  const completionDetails = isObject(u.completion_tokens_details) ? u.completion_tokens_details : undefined;
+
+  if (num(u.prompt_tokens) !== undefined || num(u.completion_tokens) !== undefined) {
+    // OpenAI: prompt_tokens already includes cached tokens.
+    usage.input = num(u.prompt_tokens);
+    usage.output = num(u.completion_tokens);
+    usage.total = num(u.total_tokens);
+    usage.cacheRead = num(promptDetails?.cached_tokens);
+    usage.reasoning = num(completionDetails?.reasoning_tokens);
+  } else if (num(u.promptTokens) !== undefined || num(u.completionTokens) !== undefined) {
+    // LangChain llmOutput.tokenUsage / estimatedTokenUsage.
+    usage.input = num(u.promptTokens);
+    usage.output = num(u.completionTokens);
+    usage.total = num(u.totalTokens);
+  } else if (inputDetails || outputDetails || (num(u.input_tokens) !== undefined && "total_tokens" in u)) {
+    // LangChain UsageMetadata: input_tokens already includes cache reads and writes.
+    usage.input = num(u.input_tokens);
+    usage.output = num(u.output_tokens);
+    usage.total = num(u.total_tokens);
+    usage.cacheRead = num(inputDetails?.cache_read);
+    usage.cacheWrite = num(inputDetails?.cache_creation);
+    usage.reasoning = num(outputDetails?.reasoning);
+  } else if (num(u.input_tokens) !== undefined || num(u.output_tokens) !== undefined) {
+    // Anthropic raw usage: input_tokens excludes the cached part, so add it back for the total input.
+    usage.cacheRead = num(u.cache_read_input_tokens);
+    usage.cacheWrite = num(u.cache_creation_input_tokens);
+    usage.input = sumDefined(num(u.input_tokens), usage.cacheRead, usage.cacheWrite);
+    usage.output = num(u.output_tokens);
+  } else if (num(u.inputTokens) !== undefined || num(u.outputTokens) !== undefined) {
+    // Bedrock Converse.
+    usage.input = num(u.inputTokens);
+    usage.output = num(u.outputTokens);
+    usage.total = num(u.totalTokens);
+    usage.cacheRead = num(u.cacheReadInputTokens);
+    usage.cacheWrite = num(u.cacheWriteInputTokens);
+  } else if (num(u.promptTokenCount) !== undefined || num(u.candidatesTokenCount) !== undefined) {
+    // Google Gemini usageMetadata.
+    usage.input = num(u.promptTokenCount);
+    usage.output = num(u.candidatesTokenCount);
+    usage.total = num(u.totalTokenCount);
+    usage.cacheRead = num(u.cachedContentTokenCount);
+    usage.reasoning = num(u.thoughtsTokenCount);
+  } else {
+    return undefined;
+  }
+  if (usage.total === undefined && (usage.input !== undefined || usage.output !== undefined)) {
+    usage.total = (usage.input ?? 0) + (usage.output ?? 0);
+  }
+  return usage;
+}
+
+/** Every place usage can be, most specific first. */
+function usageSources(result: unknown): unknown[] {
+  const sources: unknown[] = [];
+  const gens = generationsOf(result);
+  for (const gen of gens) sources.push(messageOf(gen)?.usage_metadata);
+  if (isObject(result) && isObject(result.llmOutput)) {
+    const llmOutput = result.llmOutput;
+    sources.push(llmOutput.tokenUsage, llmOutput.estimatedTokenUsage, llmOutput.usage, llmOutput.token_usage);
+  }
+  for (const gen of gens) {
+    const info = isObject(gen.generationInfo) ? gen.generationInfo : undefined;
+    const rm = messageOf(gen)?.response_metadata;
+    const meta = isObject(rm) ? rm : undefined;
+    sources.push(info?.usage, info?.token_usage, info?.usage_metadata, info);
+    sources.push(meta?.usage, meta?.tokenUsage, meta?.token_usage, meta?.usageMetadata, meta?.usage_metadata);
+  }
+  return sources;
+}
+
+/** Merges usage from all sources: counts from the first source that has them, details filled from any. */
+export function extractUsage(result: unknown): Usage {
+  const merged: Usage = {};
+  for (const source of usageSources(result)) {
+    const u = readUsage(source);
+    if (!u) continue;
+    if (
+      merged.input === undefined &&
+      merged.output === undefined &&
+      (u.input !== undefined || u.output !== undefined)
+    ) {
+      merged.input = u.input;
+      merged.output = u.output;
+      merged.total = u.total;
+    }
+    merged.cacheRead ??= u.cacheRead;
+    merged.cacheWrite ??= u.cacheWrite;
+    merged.reasoning ??= u.reasoning;
+  }
+  return merged;
+}
+
+/** Model metadata extras: token counts (absent when unknown, never 0 by default), finish reason, cost. */
+export function modelMetadata(result: unknown): Dict {
+  const out: Dict = {};
+  const usage = extractUsage(result);
+  const set = (key: string, v: number | undefined): void => {
+    if (v !== undefined) out[key] = v;
+  };
+  set("prompt_tokens", usage.input);
+  set("completion_tokens", usage.output);
+  set("total_tokens", usage.total);
+  set("input_tokens", usage.input);
+  set("output_tokens", usage.output);
+  set("cache_read_input_tokens", usage.cacheRead);
+  set("cache_write_input_tokens", usage.cacheWrite);
+  set("reasoning_tokens", usage.reasoning);
+
+  const gen = generationsOf(result)[0];
+  const info = gen && isObject(gen.generationInfo) ? gen.generationInfo : undefined;
+  const rm = responseMetadataOf(result);
+  const finish = firstString(
+    info?.finish_reason,
+    rm?.finish_reason,
+    rm?.stop_reason,
+    rm?.stopReason,
+    rm?.finishReason,
+  );
+  if (finish) out.finish_reason = finish;
+  const llmOutput = isObject(result) && isObject(result.llmOutput) ? result.llmOutput : undefined;
+  const rmUsage = isObject(rm?.usage) ? rm.usage : undefined;
+  const cost = num(rm?.cost) ?? num(rmUsage?.cost) ?? num(llmOutput?.cost) ?? num(info?.cost);
+  if (cost !== undefined) out.cost = cost;
+  return out;
+}

@@ -1,0 +1,120 @@
+/**
+ * Run bookkeeping, in the manner of `@langchain/core`'s BaseTracer run map: which runs are open,
+ * who their visible parent is, which session they belong to, and which visible children they have.
+ *
+ * State is per run, never per handler instance, so one handler shared by concurrent requests keeps
+ * their trees apart. Hidden runs (`langsmith:hidden`: LangGraph's `__start__`, channel writers,
+ * branches) are tracked but produce no event; their children are attached to the nearest visible
+ * ancestor. Open-run state is bounded in count and age, so runs that never end (a consumer that
+ * breaks out of a stream) cannot leak.
+ */
+import type { Dict } from "../mapping/langchain-objects.js";
+
+export type RunKind = "chain" | "chat" | "llm" | "tool" | "retriever";
+
+export interface RootInfo {
+  /** The session key this root resolved to (undefined: a fresh session for this root). */
+  sessionKey: string | undefined;
+  sessionName: string;
+  userProperties: Dict | undefined;
+  sessionMetadata: Dict;
+}
+
+export interface RunRecord {
+  runId: string;
+  kind: RunKind;
+  name: string;
+  hidden: boolean;
+  sessionId: string;
+  /** The visible parent's event id, or the session id for a root. */
+  parentEventId: string;
+  /** Set when this run is a root: it opened (a turn of) a session. */
+  root: RootInfo | undefined;
+  startTime: number;
+  startPerf: number;
+  inputs: unknown;
+  metadata: Dict | undefined;
+  tags: string[] | undefined;
+  children: string[];
+  invocationParams?: Dict;
+  defersInputs?: boolean;
+  toolCallId?: string;
+  firstTokenPerf?: number;
+  /** Extra metadata gathered while the run was open (agent actions, custom events, text). */
+  annotations?: Dict;
+}
+
+interface Tombstone {
+  sessionId: string;
+  /** The event id a late child of this run should attach to. */
+  visibleId: string;
+}
+
+const TOMBSTONES = 10_000;
+
+export class RunStore {
+  readonly #open = new Map<string, RunRecord>();
+  readonly #ended = new Map<string, Tombstone>();
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  get(runId: string): RunRecord | undefined {
+    return this.#open.get(runId);
+  }
+
+  /**
+   * Where a new run attaches: its parent's session and visible event id, or undefined when the
+   * parent is unknown (no parent, or the handler was attached below the parent) — a root.
+   */
+  parentOf(parentRunId: string | undefined): Tombstone | undefined {
+    if (!parentRunId) return undefined;
+    const parent = this.#open.get(parentRunId);
+    if (parent)
+      return { sessionId: parent.sessionId, visibleId: parent.hidden ? parent.parentEventId : parent.runId };
+    return this.#ended.get(parentRunId);
+  }
+
+  add(record: RunRecord): void {
+    this.#open.set(record.runId, record);
+    if (!record.hidden) this.#open.get(record.parentEventId)?.children.push(record.runId);
+  }
+
+  /** Removes an ended run, remembering where late children of it should attach. */
+  remove(runId: string): RunRecord | undefined {
+    const record = this.#open.get(runId);
+    if (!record) return undefined;
+    this.#open.delete(runId);
+    this.#ended.set(runId, {
+      sessionId: record.sessionId,
+      visibleId: record.hidden ? record.parentEventId : record.runId,
+    });
+    if (this.#ended.size > TOMBSTONES) {
+      const oldest = this.#ended.keys().next();
+      if (!oldest.done) this.#ended.delete(oldest.value);
+    }
+    return record;
+  }
+
+  /**
+   * Takes out the runs that must be given up on: beyond `maxOpen` (oldest first), or started
+   * before `olderThan`. The map is in start order, so this stops at the first run that is kept.
+   */
+  takeStale(maxOpen: number, olderThan: number): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const record of this.#open.values()) {
+      if (this.#open.size - out.length <= maxOpen && record.startTime >= olderThan) break;
+      out.push(record);
+    }
+    for (const record of out) this.remove(record.runId);
+    return out;
+  }
+
+  /** Takes out every open run (on shutdown). */
+  takeAll(): RunRecord[] {
+    const all = [...this.#open.values()];
+    for (const record of all) this.remove(record.runId);
+    return all;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Turns a recorded body into the bytes of a request: JSON-safe, within the size limits, and checked
+ * against the wire contract. Runs in the delivery pipeline, never inside a LangChain callback.
+ */
+import type { z } from "zod";
+import { type Dict, isObject } from "../mapping/langchain-objects.js";
+import { describeIssues } from "./contract.js";
+import { DEFAULT_LIMITS, type SerializeLimits, TRUNCATION_MARKER, toJsonSafe } from "./serialize.js";
+
+export interface PrepareOptions {
+  maxFieldLength: number;
+  maxRequestBytes: number;
+}
+
+export type Prepared<T> = { ok: true; body: T; json: string; bytes: number } | { ok: false; reason: string };
+
+/** Fields that carry application data and may be shrunk to fit the request limit. */
+const BULKY_FIELDS = ["inputs", "outputs", "metadata", "config", "feedback", "metrics", "user_properties"];
+
+function serializeBody(raw: Dict, limits: SerializeLimits): Dict {
+  const safe = toJsonSafe(raw, limits);
+  return isObject(safe) ? (safe as Dict) : {};
+}
+
+/**
+ * Serializes `raw`, shrinking strings until the JSON fits `maxRequestBytes`; as a last resort the
+ * bulky fields are replaced with a marker so the event itself (its place in the tree, its timing,
+ * its error) still arrives.
+ */
+export function prepareBody<S extends z.ZodType>(
+  schema: S,
+  raw: Dict,
+  options: PrepareOptions,
+): Prepared<z.infer<S>> {
+  let limits: SerializeLimits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
+  let body = serializeBody(raw, limits);
+  let json = JSON.stringify(body);
+  let bytes = Buffer.byteLength(json);
+  for (let i = 0; bytes > options.maxRequestBytes && i < 6; i++) {
+    const scale = options.maxRequestBytes / bytes;
+    limits = {
+      ...limits,
+      maxStringLength: Math.max(64, Math.floor(limits.maxStringLength * Math.min(0.5, scale))),
+      maxItems: Math.max(10, Math.floor(limits.maxItems * Math.min(0.5, scale))),
+    };
+    body = serializeBody(raw, limits);
+    json = JSON.stringify(body);
+    bytes = Buffer.byteLength(json);
+  }
+  if (bytes > options.maxRequestBytes) {
+    for (const field of BULKY_FIELDS) {
+      if (field in body)
+        body[field] = { [TRUNCATION_MARKER]: `${field} removed: the event exceeded the size limit]` };
+    }
+    json = JSON.stringify(body);
+    bytes = Buffer.byteLength(json);
+  }
+  const checked = schema.safeParse(body);
+  if (!checked.success) return { ok: false, reason: describeIssues(checked.error) };
+  return { ok: true, body: checked.data, json, bytes };
+}
