@@ -169,7 +169,7 @@ export function resolveOptions(
     );
   }
   const o = parsed.data;
-  const serverUrl = (o.serverUrl ?? env.HH_API_URL ?? DEFAULT_SERVER_URL).replace(/\/+$/, "");
+  const serverUrl = (o.serverUrl ?? (env.HH_API_URL || undefined) ?? DEFAULT_SERVER_URL).replace(/\/+$/, "");
   let url: URL;
   try {
     url = new URL(serverUrl);

@@ -135,10 +135,13 @@ export function toChatMessage(value: Dict): ChatMessage {
   if (type === undefined) role = String(value.role);
   else if (type === "generic" || type === "chat") role = String(fields.role ?? "user");
   else role = TYPE_TO_ROLE[type] ?? type;
+  const additional = isObject(fields.additional_kwargs) ? fields.additional_kwargs : undefined;
+  // LangChain stores OpenAI's "developer" role as a SystemMessage marked with __openai_role__.
+  if (typeof additional?.__openai_role__ === "string" && additional.__openai_role__)
+    role = additional.__openai_role__;
 
   const message: ChatMessage = { role, content: fields.content ?? "" };
   if (typeof fields.name === "string" && fields.name) message.name = fields.name;
-  const additional = isObject(fields.additional_kwargs) ? fields.additional_kwargs : undefined;
   const toolCalls = toOpenAIToolCalls(fields.tool_calls) ?? toOpenAIToolCalls(additional?.tool_calls);
   if (toolCalls) message.tool_calls = toolCalls;
   if (typeof fields.tool_call_id === "string") message.tool_call_id = fields.tool_call_id;

@@ -1,0 +1,107 @@
+import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { describe, expect, it } from "vitest";
+import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../src/index.js";
+import { ScriptedChatModel } from "./helpers/scripted-model.js";
+import { byName, useCollector } from "./helpers/setup.js";
+
+const hh = useCollector();
+
+function chain(replies = [{ content: "Paris is the capital.", usage: { input: 12, output: 5 } }]) {
+  const prompt = ChatPromptTemplate.fromMessages([
+    ["system", "You are terse."],
+    ["human", "What is the capital of {country}?"],
+  ]);
+  return prompt.pipe(new ScriptedChatModel({ replies, model: "gpt-test" })).pipe(new StringOutputParser());
+}
+
+describe("a prompt → chat model → parser chain", () => {
+  it("arrives as one session with a chain root and three children, correctly linked", async () => {
+    const handler = hh.handler();
+    const answer = await chain().invoke({ country: "France" }, { callbacks: [handler] });
+    expect(answer).toBe("Paris is the capital.");
+    const flushed = await handler.flush();
+    expect(flushed.timedOut).toBe(false);
+
+    const { events, sessions } = hh.collector;
+    expect(sessions).toHaveLength(1);
+    const session = sessions[0];
+    expect(events).toHaveLength(4);
+    const root = byName(events, "RunnableSequence");
+    const prompt = byName(events, "ChatPromptTemplate");
+    const model = byName(events, "ScriptedChatModel");
+    const parser = byName(events, "StrOutputParser");
+
+    expect(root.event_type).toBe("chain");
+    expect(root.parent_id).toBe(session?.session_id);
+    expect(root.session_id).toBe(session?.session_id);
+    for (const child of [prompt, model, parser]) {
+      expect(child.parent_id).toBe(root.event_id);
+      expect(child.session_id).toBe(session?.session_id);
+    }
+    expect(new Set(root.children_ids)).toEqual(new Set([prompt.event_id, model.event_id, parser.event_id]));
+    expect(model.event_type).toBe("model");
+    expect(prompt.event_type).toBe("chain");
+
+    expect(root.inputs).toEqual({ country: "France" });
+    expect(root.outputs).toEqual({ output: "Paris is the capital." });
+    expect(model.inputs).toEqual({
+      chat_history: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "What is the capital of France?" },
+      ],
+    });
+    expect(model.outputs).toEqual({ role: "assistant", content: "Paris is the capital." });
+    expect(model.config).toMatchObject({ model: "gpt-test", provider: "scripted", temperature: 0.2 });
+    expect(model.metadata).toMatchObject({
+      prompt_tokens: 12,
+      completion_tokens: 5,
+      total_tokens: 17,
+      input_tokens: 12,
+      output_tokens: 5,
+      finish_reason: "stop",
+    });
+    for (const e of events) {
+      expect(e.error).toBeNull();
+      expect(e.source).toBe("langchain");
+      expect(typeof e.start_time).toBe("number");
+      expect(e.end_time).toBeGreaterThanOrEqual(e.start_time as number);
+      expect(e.duration).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("starts the session before sending its events and closes it with the root's outputs", async () => {
+    const handler = hh.handler({ sessionName: "capitals" });
+    await chain().invoke({ country: "France" }, { callbacks: [handler] });
+    await handler.flush();
+    const { requests, sessions } = hh.collector;
+    const firstSession = requests.findIndex((r) => r.path === "/v1/sessions");
+    const firstEvent = requests.findIndex((r) => r.path === "/v1/events");
+    expect(firstSession).toBeGreaterThanOrEqual(0);
+    expect(firstSession).toBeLessThan(firstEvent);
+    const session = sessions[0];
+    expect(session?.session_name).toBe("capitals");
+    expect(session?.inputs).toEqual({ country: "France" });
+    expect(session?.outputs).toEqual({ output: "Paris is the capital." });
+    expect(typeof session?.duration).toBe("number");
+    expect(session?.end_time).toBeGreaterThanOrEqual(session?.start_time as number);
+  });
+
+  it("sends only bodies that satisfy HoneyHive's closed request schemas", async () => {
+    const handler = hh.handler();
+    await chain().invoke({ country: "France" }, { callbacks: [handler] });
+    await handler.flush();
+    const { requests } = hh.collector;
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) {
+      expect(r.status).toBe(200);
+      const schema =
+        r.path === "/v1/sessions"
+          ? StartSessionRequest
+          : r.method === "PUT"
+            ? UpdateEventRequest
+            : PostEventRequest;
+      expect(schema.safeParse(r.body).success).toBe(true);
+    }
+  });
+});
