@@ -77,7 +77,9 @@ describe("chat model events", () => {
       temperature: 0.2,
       tool_choice: "auto",
     });
-    expect((event?.config?.tools as { function: { name: string } }[] | undefined)?.[0]?.function.name).toBe("get_weather");
+    expect((event?.config?.tools as { function: { name: string } }[] | undefined)?.[0]?.function.name).toBe(
+      "get_weather",
+    );
     expect(event?.metadata).toMatchObject({
       prompt_tokens: 40,
       completion_tokens: 9,
