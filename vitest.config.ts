@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Unhandled rejections / uncaught errors fail the run (vitest's default); keep it explicit.

@@ -111,6 +111,17 @@ export class CollectorStore {
       if (parent && parent !== node) parent.children.push(node);
       else roots.push(node);
     }
+    // Start times tie at millisecond resolution; the parent's children_ids hold the start order.
+    for (const node of nodes.values()) {
+      const order = node.event.children_ids ?? [];
+      const rank = (n: TreeNode) => {
+        const i = order.indexOf(n.event.event_id);
+        return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+      };
+      node.children.sort(
+        (a, b) => (a.event.start_time ?? 0) - (b.event.start_time ?? 0) || rank(a) - rank(b),
+      );
+    }
     return { session: this.sessions.get(sessionId), session_id: sessionId, roots, events };
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * The published shape: the packed tarball installs into an empty project, and HoneyHiveHandler
+ * imports from both ESM and CommonJS there (with the app's own copy of @langchain/core).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const work = mkdtempSync(join(tmpdir(), "hh-pack-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 240_000,
+  });
+}
+
+describe("the packed package", () => {
+  it("installs into an empty project and imports from ESM and CommonJS", { timeout: 300_000 }, () => {
+    run("npm", ["run", "build"], root);
+    const packed = JSON.parse(
+      run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], root),
+    ) as { filename: string }[];
+    const tarball = join(work, packed[0]?.filename ?? "");
+    const files = (packed[0] as unknown as { files: { path: string }[] }).files.map((f) => f.path);
+    expect(files).toContain("dist/index.js");
+    expect(files).toContain("dist/index.cjs");
+    expect(files.some((f) => f.startsWith("src/") || f.startsWith("test/"))).toBe(false);
+
+    const app = join(work, "app");
+    execFileSync("mkdir", ["-p", app]);
+    writeFileSync(
+      join(app, "package.json"),
+      JSON.stringify({ name: "app", version: "1.0.0", private: true }),
+    );
+    const coreVersion = (
+      JSON.parse(readFileSync(join(root, "node_modules/@langchain/core/package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
+    run(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@langchain/core@${coreVersion}`],
+      app,
+    );
+
+    const probe = `new HoneyHiveHandler({ apiKey: "k", serverUrl: "http://127.0.0.1:9" })`;
+    const cjs = run(
+      "node",
+      [
+        "-e",
+        `const { HoneyHiveHandler, startCollector } = require("honeyhive-langchain"); const h = ${probe}; console.log(h.name, typeof startCollector, h.awaitHandlers)`,
+      ],
+      app,
+    );
+    expect(cjs.trim()).toBe("honeyhive_handler function true");
+    const esm = run(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        `import { HoneyHiveHandler } from "honeyhive-langchain"; const h = ${probe}; console.log(h.name); await h.shutdown();`,
+      ],
+      app,
+    );
+    expect(esm.trim()).toBe("honeyhive_handler");
+    const cli = run("npx", ["--no-install", "honeyhive-langchain", "--help"], app);
+    expect(cli).toContain("collector");
+  });
+});
