@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TEST_KEY, useCollector } from "./helpers/setup.js";
 
-const hh = useCollector();
+const hh = useCollector({ allowRejections: true });
 
 async function post(
   path: string,

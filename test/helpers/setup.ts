@@ -1,6 +1,7 @@
 /**
- * Shared test wiring: a real collector on 127.0.0.1 and a handler pointed at it. Any unhandled
- * rejection or uncaught exception during the suite fails it: the handler must never produce one.
+ * Shared test wiring: a real collector on 127.0.0.1 and handlers pointed at it. Unhandled
+ * rejections and uncaught exceptions fail the vitest run (its default): the handler must never
+ * produce one.
  */
 import { afterAll, afterEach, beforeAll } from "vitest";
 import {
@@ -12,10 +13,17 @@ import {
 
 export const TEST_KEY = "hh-test-key-1234567890";
 
-export function useCollector(): {
-  get collector(): Collector;
+export interface CollectorFixture {
+  readonly collector: Collector;
   handler(options?: HoneyHiveHandlerOptions): HoneyHiveHandler;
-} {
+}
+
+/**
+ * A collector for the test file, and handlers pointed at it. After each test every handler is shut
+ * down and — unless the file expects rejections — no request may have been refused as invalid:
+ * a 400 means the handler sent something HoneyHive's contract does not allow.
+ */
+export function useCollector(options: { allowRejections?: boolean } = {}): CollectorFixture {
   let collector: Collector | undefined;
   const handlers: HoneyHiveHandler[] = [];
   beforeAll(async () => {
@@ -23,8 +31,14 @@ export function useCollector(): {
   });
   afterEach(async () => {
     await Promise.all(handlers.splice(0).map((h) => h.shutdown({ timeoutMs: 2000 })));
+    const rejected = collector?.requests.filter((r) => r.status === 400) ?? [];
     collector?.setFaults(undefined);
     collector?.reset();
+    if (!options.allowRejections && rejected.length) {
+      throw new Error(
+        `the collector rejected ${rejected.length} request(s): ${JSON.stringify(rejected[0]).slice(0, 500)}`,
+      );
+    }
   });
   afterAll(async () => {
     await collector?.close();
@@ -34,21 +48,22 @@ export function useCollector(): {
       if (!collector) throw new Error("collector not started");
       return collector;
     },
-    handler(options: HoneyHiveHandlerOptions = {}) {
+    handler(handlerOptions: HoneyHiveHandlerOptions = {}) {
       if (!collector) throw new Error("collector not started");
-      const h = new HoneyHiveHandler({ apiKey: TEST_KEY, serverUrl: collector.url, ...options });
+      const h = new HoneyHiveHandler({ apiKey: TEST_KEY, serverUrl: collector.url, ...handlerOptions });
       handlers.push(h);
       return h;
     },
   };
 }
 
-/** Events of one type/name, for terse assertions. */
+/** The one event with this name (fails loudly when there are none or several). */
 export function byName<T extends { event_name?: string }>(events: T[], name: string): T {
   const found = events.filter((e) => e.event_name === name);
-  if (found.length !== 1)
+  if (found.length !== 1) {
     throw new Error(
       `expected one event named ${name}, found ${found.length}: ${events.map((e) => e.event_name).join(", ")}`,
     );
+  }
   return found[0] as T;
 }
