@@ -18,7 +18,7 @@ import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelMetadata, modelOutputs, responseMetadataOf } from "./mapping/model.js";
 import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { Recorder, type RunEnd } from "./recorder.js";
-import { consoleLogger, type Logger, redactingLogger } from "./util/logger.js";
+import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
 
 export interface FlushOptions {
   /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
@@ -110,6 +110,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       logger: this.#logger,
       onError,
       onRetry: () => queue?.countRetry(),
+      redact: redactor(o.apiKey),
     });
     queue = new DeliveryQueue(exporter, { ...o, logger: this.#logger, onError }, o.flushTimeoutMs);
     this.#queue = queue;

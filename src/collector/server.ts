@@ -24,13 +24,19 @@ export interface ReceivedRequest {
   path: string;
   status: number;
   bytes: number;
+  /** When the request arrived (Unix ms). */
+  at: number;
   /** The parsed body (undefined when it was not JSON). */
   body: unknown;
 }
 
-/** What a fault plan tells the collector to do with one request instead of handling it. */
+/**
+ * What a fault plan tells the collector to do with one request instead of handling it. With
+ * `afterStore`, the request is handled (stored) first and then answered with the fault status — a
+ * server that did the work but failed to say so (HoneyHive documents this for batch 500s).
+ */
 export type FaultAction =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { status: number; body?: unknown; headers?: Record<string, string>; afterStore?: boolean }
   | { reset: true }
   | { delayMs: number };
 
@@ -178,8 +184,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let body: unknown;
     let bytes = 0;
+    const at = Date.now();
     const record = (status: number): void => {
-      requests.push({ method, path, status, bytes, body });
+      requests.push({ method, path, status, bytes, at, body });
     };
     try {
       const raw = await readBody(req);
@@ -202,6 +209,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       }
       if (fault && "delayMs" in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault && "status" in fault) {
+        if (fault.afterStore) route(method, path, body);
         record(fault.status);
         send(
           res,

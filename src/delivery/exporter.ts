@@ -23,6 +23,8 @@ export interface ExporterOptions {
   logger: Logger;
   onError: (error: Error) => void;
   onRetry: () => void;
+  /** Scrubs secrets from text that came from outside (server messages, network errors). */
+  redact: (text: string) => string;
 }
 
 /** Raised to `onError` when HoneyHive refuses a request or cannot be reached. */
@@ -74,7 +76,8 @@ export class Exporter {
       if (result.kind === "response") {
         const { status } = result;
         if (status >= 200 && status < 300) return "sent";
-        const message = serverMessage(result.body);
+        // Servers and proxies may echo the Authorization header; scrub before anything sees it.
+        const message = this.#options.redact(serverMessage(result.body));
         if (!isRetryableStatus(status)) {
           this.#reportFinal(request, status, message);
           return "failed";
@@ -82,7 +85,7 @@ export class Exporter {
         why = `${status} ${message}`;
         wait = parseRetryAfter(result.retryAfter);
       } else {
-        why = `${result.error.name}: ${result.error.message}`;
+        why = this.#options.redact(`${result.error.name}: ${result.error.message}`);
       }
       const elapsed = Date.now() - started;
       const delay = Math.max(wait ?? 0, backoffDelay(attempt));

@@ -24,6 +24,12 @@ export function consoleLogger(verbose: boolean): Logger {
   };
 }
 
+/** Returns a function that replaces every occurrence of `secret` in a text. */
+export function redactor(secret: string | undefined): (text: string) => string {
+  if (!secret || secret.length < 4) return (text) => text;
+  return (text) => (text.includes(secret) ? text.split(secret).join("[REDACTED]") : text);
+}
+
 /**
  * Wraps a logger so that no line can carry the secret, whatever produced the text (a server echoing
  * the Authorization header, an error message from a proxy, a user's mistake), and so that a

@@ -1,0 +1,198 @@
+/**
+ * Delivery under faults: a real collector misbehaving the way servers and networks do, and real
+ * LangChain runs. "Nothing lost that could be delivered, nothing delivered twice, the app never
+ * sees an exception."
+ */
+import { RunnableLambda } from "@langchain/core/runnables";
+import { describe, expect, it } from "vitest";
+import { HoneyHiveHandler, startCollector } from "../src/index.js";
+import { useCollector } from "./helpers/setup.js";
+import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
+
+const hh = useCollector({ allowRejections: true });
+
+/** Options that keep retry waits short so the suite stays fast. */
+const fast = { requestTimeoutMs: 2000, retryBudgetMs: 20_000, maxRetries: 8 };
+
+async function runChains(handler: HoneyHiveHandler, n: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] })),
+  );
+}
+
+function expectAllOnce(n: number): void {
+  const { events, sessions, duplicates } = hh.collector;
+  expect(events).toHaveLength(n * EVENTS_PER_SMALL_CHAIN);
+  expect(sessions).toHaveLength(n);
+  expect(duplicates.size).toBe(0);
+  for (const s of sessions) expect(s.outputs).toEqual({ output: "hello" });
+}
+
+describe("transient failures", () => {
+  it("503 bursts: every request fails twice, then everything arrives exactly once", async () => {
+    hh.collector.setFaults(({ attempt }) => (attempt <= 2 ? { status: 503 } : undefined));
+    const handler = hh.handler(fast);
+    await runChains(handler, 3);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result).toMatchObject({ timedOut: false, failed: 0, dropped: 0 });
+    expect(result.retried).toBeGreaterThanOrEqual(2 * (3 * EVENTS_PER_SMALL_CHAIN + 6));
+    expectAllOnce(3);
+  });
+
+  it("429 with Retry-After in seconds and as an HTTP date is honoured", async () => {
+    hh.collector.setFaults(({ attempt, path }) => {
+      if (attempt > 1) return undefined;
+      const retryAfter = path === "/v1/sessions" ? "1" : new Date(Date.now() + 1500).toUTCString();
+      return { status: 429, headers: { "retry-after": retryAfter } };
+    });
+    const handler = hh.handler(fast);
+    await runChains(handler, 1);
+    await handler.flush({ timeoutMs: 15_000 });
+    expectAllOnce(1);
+    const { requests } = hh.collector;
+    const sessionTries = requests.filter((r) => r.path === "/v1/sessions");
+    expect(sessionTries).toHaveLength(2);
+    expect((sessionTries[1]?.at ?? 0) - (sessionTries[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    // HTTP dates have 1 s resolution: at least ~0.5 s must have been waited.
+    const event = requests.find((r) => r.path === "/v1/events" && r.status === 429);
+    const id = (event?.body as { event_id: string }).event_id;
+    const tries = requests.filter((r) => (r.body as { event_id?: string } | undefined)?.event_id === id);
+    expect((tries[1]?.at ?? 0) - (tries[0]?.at ?? 0)).toBeGreaterThanOrEqual(450);
+  });
+
+  it("connection resets are retried and nothing is duplicated", async () => {
+    hh.collector.setFaults(({ attempt }) => (attempt === 1 ? { reset: true } : undefined));
+    const handler = hh.handler(fast);
+    await runChains(handler, 2);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result.failed).toBe(0);
+    expectAllOnce(2);
+  });
+
+  it("responses slower than the timeout are retried; ids keep the server's copy single", async () => {
+    hh.collector.setFaults(({ attempt, path }) =>
+      attempt === 1 && path === "/v1/events" ? { delayMs: 700 } : undefined,
+    );
+    const handler = hh.handler({ ...fast, requestTimeoutMs: 250 });
+    await runChains(handler, 1);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result.failed).toBe(0);
+    const { events } = hh.collector;
+    expect(events).toHaveLength(EVENTS_PER_SMALL_CHAIN);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(EVENTS_PER_SMALL_CHAIN);
+  });
+
+  it("a server that is down and then comes up receives everything", async () => {
+    const port = await closedPort();
+    const handler = new HoneyHiveHandler({
+      apiKey: "k-123456",
+      serverUrl: `http://127.0.0.1:${port}`,
+      ...fast,
+    });
+    await runChains(handler, 2);
+    await new Promise((r) => setTimeout(r, 400));
+    const late = await startCollector({ port });
+    try {
+      const result = await handler.flush({ timeoutMs: 15_000 });
+      expect(result).toMatchObject({ timedOut: false, failed: 0 });
+      expect(late.events).toHaveLength(2 * EVENTS_PER_SMALL_CHAIN);
+      expect(late.sessions).toHaveLength(2);
+      expect(late.duplicates.size).toBe(0);
+    } finally {
+      await handler.shutdown();
+      await late.close();
+    }
+  });
+
+  it("batch mode: a 500 after the server stored the batch is retried without duplicating events", async () => {
+    hh.collector.setFaults(({ attempt, path }) =>
+      path === "/v1/events/batch" && attempt === 1 ? { status: 500, afterStore: true } : undefined,
+    );
+    const handler = hh.handler({ ...fast, batch: true, batchSize: 50 });
+    await runChains(handler, 5);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result.failed).toBe(0);
+    const { events, requests, sessions } = hh.collector;
+    expect(events).toHaveLength(5 * EVENTS_PER_SMALL_CHAIN);
+    expect(sessions).toHaveLength(5);
+    expect(requests.some((r) => r.path === "/v1/events/batch" && r.status === 200)).toBe(true);
+    expect(requests.filter((r) => r.path === "/v1/events")).toHaveLength(0);
+  });
+});
+
+describe("permanent failures", () => {
+  it("an event the server always rejects with 400 is not retried and is reported once, by id", async () => {
+    const { lines, logger } = memoryLogger();
+    const failing = RunnableLambda.from((x: string) => x).withConfig({ runName: "rejected_step" });
+    hh.collector.setFaults(({ body }) =>
+      (body as { event_name?: string })?.event_name === "rejected_step"
+        ? { status: 400, body: { success: false, message: "inputs too strange" } }
+        : undefined,
+    );
+    const errors: Error[] = [];
+    const handler = hh.handler({ ...fast, logger, onError: (e) => errors.push(e) });
+    await failing.invoke("x", { callbacks: [handler] });
+    const result = await handler.flush();
+    expect(result.failed).toBe(1);
+    const attempts = hh.collector.requests.filter(
+      (r) => (r.body as { event_name?: string })?.event_name === "rejected_step",
+    );
+    expect(attempts).toHaveLength(1);
+    const id = (attempts[0]?.body as { event_id: string }).event_id;
+    const reported = lines.filter((l) => l.level === "error");
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.message).toContain("400");
+    expect(reported[0]?.message).toContain("inputs too strange");
+    expect(reported[0]?.message).toContain(id);
+    expect(errors).toHaveLength(1);
+    // The session itself still went through.
+    expect(hh.collector.sessions).toHaveLength(1);
+  });
+
+  it("401 is reported once as a key problem, and the key appears in no log line, error or event", async () => {
+    const key = "sk-super-secret-key-0042";
+    const { lines, logger } = memoryLogger();
+    hh.collector.setFaults(() => ({ status: 401, body: { message: `invalid key ${key}` } }));
+    const errors: Error[] = [];
+    const handler = hh.handler({
+      ...fast,
+      apiKey: key,
+      logger,
+      verbose: true,
+      onError: (e) => errors.push(e),
+    });
+    await runChains(handler, 2);
+    const result = await handler.flush();
+    expect(result.sent).toBe(0);
+    expect(result.failed).toBe(2 * EVENTS_PER_SMALL_CHAIN + 4);
+    const keyLines = lines.filter((l) => l.message.includes("API key"));
+    expect(keyLines).toHaveLength(1);
+    expect(keyLines[0]?.message).toContain("401");
+    for (const l of lines) expect(l.message).not.toContain(key);
+    for (const e of errors) expect(`${e.message} ${e.stack}`).not.toContain(key);
+    for (const r of hh.collector.requests) expect(JSON.stringify(r.body)).not.toContain(key);
+  });
+
+  it("with the server down for good, the app is unaffected and flush() returns by its deadline", async () => {
+    const port = await closedPort();
+    const { logger } = memoryLogger();
+    const handler = new HoneyHiveHandler({
+      apiKey: "k-123456",
+      serverUrl: `http://127.0.0.1:${port}`,
+      logger,
+    });
+    const answer = await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    expect(answer).toBe("hello");
+    const started = Date.now();
+    const result = await handler.flush({ timeoutMs: 400 });
+    const took = Date.now() - started;
+    expect(result.timedOut).toBe(true);
+    expect(result.sent).toBe(0);
+    expect(took).toBeLessThan(1500);
+    const shut = await handler.shutdown({ timeoutMs: 200 });
+    expect(shut.timedOut).toBe(true);
+    // Idempotent and never rejects.
+    await expect(handler.shutdown()).resolves.toBeDefined();
+    await expect(handler.flush()).resolves.toBeDefined();
+  });
+});
