@@ -1,0 +1,205 @@
+/**
+ * Bounds and conversions: the queue never blocks or grows without limit, oversized and
+ * unserializable values never fail a request, runs that never end do not leak.
+ */
+import { RunnableLambda } from "@langchain/core/runnables";
+import { describe, expect, it } from "vitest";
+import { ScriptedChatModel } from "./helpers/scripted-model.js";
+import { byName, useCollector } from "./helpers/setup.js";
+import { memoryLogger, smallChain } from "./helpers/workloads.js";
+
+const hh = useCollector();
+
+describe("the queue", () => {
+  it("does not hold up the app while the server hangs: invoke returns with requests still in flight", async () => {
+    hh.collector.setFaults(() => ({ delayMs: 1500 }));
+    const handler = hh.handler({ requestTimeoutMs: 5000 });
+    const answer = await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    expect(answer).toBe("hello");
+    await new Promise((r) => setImmediate(r));
+    const stats = handler.stats();
+    expect(stats.sent).toBe(0);
+    expect(stats.queued + stats.inFlight).toBeGreaterThan(0);
+    await handler.flush({ timeoutMs: 10_000 });
+    expect(handler.stats().sent).toBeGreaterThan(0);
+  });
+
+  it("past maxQueueSize drops and counts new items, warns once, and never blocks", async () => {
+    hh.collector.setFaults(() => ({ delayMs: 800 }));
+    const { lines, logger } = memoryLogger();
+    const handler = hh.handler({ maxQueueSize: 5, concurrency: 1, logger });
+    for (let i = 0; i < 10; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+    const stats = handler.stats();
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(stats.queued + stats.inFlight).toBeLessThanOrEqual(5);
+    expect(lines.filter((l) => l.message.includes("dropping events"))).toHaveLength(1);
+    await handler.flush({ timeoutMs: 10_000 });
+    const after = handler.stats();
+    expect(after.sent + after.dropped + after.failed).toBe(10 * 6);
+  });
+});
+
+describe("size limits", () => {
+  it("an 8 MB input is truncated with a visible marker and still delivered under 5 MB", async () => {
+    const handler = hh.handler();
+    const huge = "x".repeat(8 * 1024 * 1024);
+    const step = RunnableLambda.from((doc: { text: string }) => doc.text.length).withConfig({
+      runName: "measure",
+    });
+    expect(await step.invoke({ text: huge }, { callbacks: [handler] })).toBe(huge.length);
+    await handler.flush();
+    const event = byName(hh.collector.events, "measure");
+    expect(String(event.inputs.text)).toContain("…[truncated");
+    expect(event.outputs).toEqual({ output: huge.length });
+    for (const r of hh.collector.requests) expect(r.bytes).toBeLessThan(5 * 1024 * 1024);
+  });
+
+  it("maxFieldLength sets the longest string kept", async () => {
+    const handler = hh.handler({ maxFieldLength: 1000 });
+    await RunnableLambda.from((s: string) => s.length)
+      .withConfig({ runName: "len" })
+      .invoke("y".repeat(5000), { callbacks: [handler] });
+    await handler.flush();
+    const input = String(byName(hh.collector.events, "len").inputs.input);
+    expect(input.startsWith("y".repeat(1000))).toBe(true);
+    expect(input).toContain("…[truncated 4000 characters]");
+  });
+
+  it("many medium fields that together exceed the request limit are shrunk until the event fits", async () => {
+    const handler = hh.handler({ maxRequestBytes: 200_000 });
+    const fields = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, "z".repeat(20_000)]));
+    await RunnableLambda.from(() => "ok")
+      .withConfig({ runName: "wide" })
+      .invoke(fields, { callbacks: [handler] });
+    await handler.flush();
+    const event = byName(hh.collector.events, "wide");
+    expect(Object.keys(event.inputs)).toHaveLength(50);
+    const request = hh.collector.requests.find(
+      (r) => (r.body as { event_id?: string })?.event_id === event.event_id,
+    );
+    expect(request?.bytes).toBeLessThanOrEqual(200_000);
+  });
+});
+
+describe("values JSON cannot carry", () => {
+  it("are converted, never allowed to fail the request or poison the queue", async () => {
+    class Point {
+      constructor(
+        public x: number,
+        public y: number,
+      ) {}
+      norm() {
+        return Math.hypot(this.x, this.y);
+      }
+    }
+    const cyclic: Record<string, unknown> = { name: "loop" };
+    cyclic.self = cyclic;
+    const input = {
+      cyclic,
+      big: 12345678901234567890n,
+      map: new Map<unknown, unknown>([
+        ["a", 1],
+        [2, "two"],
+      ]),
+      set: new Set([1, 2]),
+      date: new Date("2026-01-02T03:04:05.000Z"),
+      error: new TypeError("bad thing"),
+      buffer: Buffer.from("hello"),
+      typed: new Float32Array(4),
+      point: new Point(3, 4),
+      fn: function helper() {},
+      sym: Symbol("s"),
+      undef: undefined,
+      nan: Number.NaN,
+      list: [undefined, () => 1],
+    };
+    const handler = hh.handler();
+    const step = RunnableLambda.from(() => ({ again: input, when: new Date(0) })).withConfig({
+      runName: "weird",
+    });
+    await step.invoke(input, { callbacks: [handler] });
+    await smallChain().invoke({ name: "after" }, { callbacks: [handler] });
+    const result = await handler.flush();
+    expect(result.failed).toBe(0);
+    const event = byName(hh.collector.events, "weird");
+    const i = event.inputs as Record<string, unknown>;
+    expect(i.cyclic).toEqual({ name: "loop", self: "[Circular]" });
+    expect(i.big).toBe("12345678901234567890");
+    expect(i.map).toEqual({ a: 1, "2": "two" });
+    expect(i.set).toEqual([1, 2]);
+    expect(i.date).toBe("2026-01-02T03:04:05.000Z");
+    expect(i.error).toMatchObject({ name: "TypeError", message: "bad thing" });
+    expect(i.buffer).toBe("[Buffer 5 bytes]");
+    expect(i.typed).toBe("[Float32Array 16 bytes]");
+    expect(i.point).toEqual({ x: 3, y: 4 });
+    expect(i.nan).toBe("NaN");
+    expect(i.list).toEqual([null, "[Function anonymous]"]);
+    expect(i).not.toHaveProperty("fn");
+    expect(i).not.toHaveProperty("sym");
+    expect(i).not.toHaveProperty("undef");
+    expect((event.outputs as { when: string }).when).toBe("1970-01-01T00:00:00.000Z");
+    // The queue carried on: the next chain arrived whole.
+    expect(hh.collector.events.filter((e) => e.event_name === "RunnableSequence")).toHaveLength(1);
+  });
+});
+
+describe("runs that never end", () => {
+  it("an abandoned stream is sent as unfinished on shutdown", async () => {
+    const handler = hh.handler();
+    const model = new ScriptedChatModel({ replies: [{ content: "one two three four five six" }] });
+    for await (const _chunk of await model.stream("count", { callbacks: [handler] })) break;
+    expect(handler.stats().openRuns).toBe(1);
+    await handler.shutdown();
+    const [event] = hh.collector.events;
+    expect(event?.event_type).toBe("model");
+    expect(event?.error).toMatch(/^RunNotEnded: /);
+    expect(event?.metadata?.unfinished).toBe(true);
+    expect(hh.collector.sessions[0]?.metadata?.error).toMatch(/^RunNotEnded: /);
+  });
+
+  it("open-run state is bounded by age and by count", async () => {
+    const handler = hh.handler({ openRunTtlMs: 50, maxOpenRuns: 3 });
+    const model = new ScriptedChatModel({ replies: [{ content: "a b c d" }] });
+    for await (const _chunk of await model.stream("first", { callbacks: [handler] })) break;
+    await new Promise((r) => setTimeout(r, 80));
+    // Starting any run gives up on the stale one.
+    await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    expect(handler.stats().openRuns).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      for await (const _chunk of await model.stream(`s${i}`, { callbacks: [handler] })) break;
+    }
+    expect(handler.stats().openRuns).toBeLessThanOrEqual(3);
+    await handler.flush();
+    const unfinished = hh.collector.events.filter((e) => e.metadata?.unfinished === true);
+    expect(unfinished.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("lifecycle", () => {
+  it("after shutdown, callbacks are no-ops and nothing more is sent", async () => {
+    const handler = hh.handler();
+    await smallChain().invoke({ name: "before" }, { callbacks: [handler] });
+    await handler.shutdown();
+    const count = hh.collector.requests.length;
+    expect(await smallChain().invoke({ name: "after" }, { callbacks: [handler] })).toBe("hello");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(hh.collector.requests.length).toBe(count);
+    expect(handler.stats().openRuns).toBe(0);
+  });
+
+  it("a throwing logger or onError never reaches the app", async () => {
+    const bad = () => {
+      throw new Error("logger exploded");
+    };
+    hh.collector.setFaults(() => ({ status: 400 }));
+    const handler = hh.handler({
+      logger: { debug: bad, info: bad, warn: bad, error: bad },
+      onError: bad,
+      verbose: true,
+    });
+    expect(await smallChain().invoke({ name: "x" }, { callbacks: [handler] })).toBe("hello");
+    const result = await handler.flush();
+    expect(result.failed).toBeGreaterThan(0);
+    hh.collector.reset();
+  });
+});
