@@ -210,7 +210,10 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#guard("handleLLMNewToken", (r) => r.firstToken(runId));
   }
 
-  override handleChatModelStreamEvent(_event: unknown, runId: string): void {
+  /** Time to first token on the stream-events path: the first content block, not `message-start`. */
+  override handleChatModelStreamEvent(event: unknown, runId: string): void {
+    const kind = asDict(event)?.event;
+    if (kind !== "content-block-start" && kind !== "content-block-delta") return;
     this.#guard("handleChatModelStreamEvent", (r) => r.firstToken(runId));
   }
 
