@@ -69,8 +69,11 @@ export function generationsOf(result: unknown): Generation[] {
   return Array.isArray(first) ? (first.filter(isObject) as Generation[]) : [];
 }
 
+/** The generation's message fields; a serialized message (another copy of core) keeps them under kwargs. */
 function messageOf(gen: Generation): Dict | undefined {
-  return isObject(gen.message) ? gen.message : undefined;
+  const m = gen.message;
+  if (!isObject(m)) return undefined;
+  return m.lc === 1 && isObject(m.kwargs) ? m.kwargs : m;
 }
 
 export function responseMetadataOf(result: unknown): Dict | undefined {
@@ -82,8 +85,7 @@ export function responseMetadataOf(result: unknown): Dict | undefined {
 }
 
 function chatChoice(gen: Generation): Dict {
-  const message = messageOf(gen);
-  const normalized = message ? asChatMessage(message) : undefined;
+  const normalized = isObject(gen.message) ? asChatMessage(gen.message) : undefined;
   const out: Dict = {
     role: "assistant",
     content: normalized ? normalized.content : typeof gen.text === "string" ? gen.text : "",

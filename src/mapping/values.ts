@@ -9,7 +9,7 @@ import { type Dict, isDocumentLike, isMessageLike, isObject } from "./langchain-
 export function asObject(value: unknown, key: "input" | "output"): Dict {
   if (isObject(value) && !Array.isArray(value) && !isMessageLike(value) && !isDocumentLike(value))
     return value;
-  return { [key]: value };
+  return { [key]: value === undefined ? null : value };
 }
 
 /** Parses a tool's input: LangChain hands tools a JSON string of the arguments, or a plain string. */
