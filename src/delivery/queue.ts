@@ -4,20 +4,20 @@
  * never blocks, never throws); serialization, batching, ordering and retries happen here, off
  * LangChain's callback path.
  *
- * Ordering rule: a session is created before any of its events are sent. Items are taken in FIFO
- * order and a session-start is always enqueued before its events, so an event only has to wait for
- * the session-start request already dispatched ahead of it.
+ * Ordering rule: a session is created before any of its events are sent, and an event before any
+ * update of it. Items are taken in FIFO order and what an item needs is always enqueued before it,
+ * so an item only has to wait for requests already dispatched ahead of it.
  */
 import type { Dict } from "../mapping/langchain-objects.js";
 import type { Logger } from "../util/logger.js";
 import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../wire/contract.js";
-import { type PrepareOptions, prepareBody } from "../wire/prepare.js";
+import { type BodyTransform, type PrepareOptions, prepareBody } from "../wire/prepare.js";
 import type { Exporter, ExportOutcome, ExportRequest } from "./exporter.js";
 
 export type DeliveryItem =
   | { kind: "session"; sessionId: string; body: Dict }
   | { kind: "event"; sessionId: string; eventId: string; body: Dict }
-  | { kind: "update"; targetId: string; sessionId: string; body: Dict };
+  | { kind: "update"; targetId: string; sessionId: string | undefined; body: Dict };
 
 export interface DeliveryStats {
   /** Items waiting to be sent. */
@@ -36,6 +36,8 @@ export interface FlushResult extends DeliveryStats {
 }
 
 export interface DeliveryQueueOptions extends PrepareOptions {
+  /** Applied to each JSON-safe body before it is sized and sent (privacy masking). */
+  transform?: BodyTransform;
   maxQueueSize: number;
   maxQueueBytes: number;
   concurrency: number;
@@ -79,7 +81,8 @@ export class DeliveryQueue {
   #waiting: Entry[] = [];
   #head = 0;
   readonly #outstanding = new Map<number, true>();
-  readonly #sessionReady = new Map<string, Promise<void>>();
+  /** Ids (sessions, events) whose create request is on its way; later items that need them wait. */
+  readonly #pending = new Map<string, Promise<void>>();
   #flushWaiters: FlushWaiter[] = [];
   #seq = 0;
   #active = 0;
@@ -219,19 +222,96 @@ export class DeliveryQueue {
     while (this.#active < this.#options.concurrency) {
       const first = this.#take();
       if (!first) return;
+      const entries = [first];
       if (this.#options.batch && first.item.kind === "event") {
-        const batch = [first];
-        while (batch.length < this.#options.batchSize && this.#peek()?.item.kind === "event") {
-          batch.push(this.#take() as Entry);
+        while (entries.length < this.#options.batchSize && this.#peek()?.item.kind === "event") {
+          entries.push(this.#take() as Entry);
         }
-        this.#dispatchBatch(batch);
-      } else {
-        this.#dispatchOne(first);
       }
+      this.#active++;
+      void this.#process(entries).finally(() => {
+        this.#active--;
+        this.#pump();
+      });
     }
   }
 
-  #prepare(entry: Entry): { json: string; bytes: number } | undefined {
+  /**
+   * Sends one item, or one batch of events. What these items create (a session, an event) is
+   * registered as "pending" before the first await, so anything queued after them — an event of
+   * that session, an update of that event — waits for this send to settle first.
+   */
+  async #process(entries: Entry[]): Promise<void> {
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const created = entries.map((e) => createdId(e.item)).filter((id): id is string => id !== undefined);
+    for (const id of created) this.#pending.set(id, settled);
+    let bytes = 0;
+    try {
+      const waits = entries
+        .flatMap((e) => dependencies(e.item))
+        .map((id) => this.#pending.get(id))
+        .filter((p): p is Promise<void> => p !== undefined && p !== settled);
+      if (waits.length) await Promise.all(waits);
+
+      const prepared: { entry: Entry; json: string; bytes: number }[] = [];
+      for (const entry of entries) {
+        const p = await this.#prepare(entry);
+        if (p) prepared.push({ entry, ...p });
+      }
+      for (const p of prepared) bytes += p.bytes;
+      this.#bytes += bytes;
+
+      const first = prepared[0];
+      if (!first) return;
+      if (!this.#options.batch || first.entry.item.kind !== "event") {
+        await this.#send([first.entry], requestFor(first.entry.item, first.json));
+        return;
+      }
+      // Batches: each event was prepared alone (its own truncation and contract check); pack
+      // them into requests that stay under maxRequestBytes.
+      const envelope = Buffer.byteLength('{"events":[]}');
+      let group: typeof prepared = [];
+      let groupBytes = envelope;
+      const flushGroup = async (): Promise<void> => {
+        if (group.length === 0) return;
+        const json = `{"events":[${group.map((g) => g.json).join(",")}]}`;
+        const request: ExportRequest = {
+          method: "POST",
+          path: "/v1/events/batch",
+          json,
+          describe: `a batch of ${group.length} events`,
+        };
+        const entriesOfGroup = group.map((g) => g.entry);
+        group = [];
+        groupBytes = envelope;
+        await this.#send(entriesOfGroup, request);
+      };
+      for (const p of prepared) {
+        if (group.length > 0 && groupBytes + p.bytes + 1 > this.#options.maxRequestBytes) await flushGroup();
+        group.push(p);
+        groupBytes += p.bytes + 1;
+      }
+      await flushGroup();
+    } catch (error) {
+      // Nothing in here throws by design; if something does, the items fail and the queue goes on.
+      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+      for (const e of entries) {
+        if (this.#outstanding.has(e.seq)) {
+          this.#failed++;
+          this.#settle(e.seq);
+        }
+      }
+    } finally {
+      this.#bytes -= bytes;
+      settle();
+      for (const id of created) if (this.#pending.get(id) === settled) this.#pending.delete(id);
+    }
+  }
+
+  async #prepare(entry: Entry): Promise<{ json: string; bytes: number } | undefined> {
     const { item } = entry;
     const schema =
       item.kind === "session"
@@ -239,7 +319,7 @@ export class DeliveryQueue {
         : item.kind === "event"
           ? PostEventRequest
           : UpdateEventRequest;
-    const prepared = prepareBody(schema, item.body, this.#options);
+    const prepared = await prepareBody(schema, item.body, this.#options, this.#options.transform);
     if (!prepared.ok) {
       // Only a bug in the handler's mapping gets here: report it, do not send a body HoneyHive would reject.
       const error = new Error(
@@ -259,93 +339,33 @@ export class DeliveryQueue {
     return { json: prepared.json, bytes: prepared.bytes };
   }
 
-  #dispatchOne(entry: Entry): void {
-    const prepared = this.#prepare(entry);
-    if (!prepared) return;
-    const { item } = entry;
-    const request: ExportRequest =
-      item.kind === "session"
-        ? { method: "POST", path: "/v1/sessions", json: prepared.json, describe: describeItem(item) }
-        : item.kind === "event"
-          ? { method: "POST", path: "/v1/events", json: prepared.json, describe: describeItem(item) }
-          : {
-              method: "PUT",
-              path: `/v1/events/${encodeURIComponent(item.targetId)}`,
-              json: prepared.json,
-              describe: describeItem(item),
-            };
-    const after = item.kind === "session" ? undefined : this.#sessionReady.get(item.sessionId);
-    const done = this.#run([entry], prepared.bytes, request, after);
-    if (item.kind === "session") {
-      const ready = done.then(() => undefined);
-      this.#sessionReady.set(item.sessionId, ready);
-      void ready.then(() => {
-        if (this.#sessionReady.get(item.sessionId) === ready) this.#sessionReady.delete(item.sessionId);
-      });
-    }
+  async #send(entries: Entry[], request: ExportRequest): Promise<void> {
+    const outcome: ExportOutcome = await this.#exporter.export(request);
+    if (outcome === "sent") this.#sent += entries.length;
+    else this.#failed += entries.length;
+    for (const e of entries) this.#settle(e.seq);
   }
+}
 
-  #dispatchBatch(entries: Entry[]): void {
-    // Each event is prepared alone (its own truncation and contract check), then packed into
-    // requests that stay under maxRequestBytes.
-    const envelope = Buffer.byteLength('{"events":[]}');
-    let group: { entry: Entry; json: string }[] = [];
-    let groupBytes = envelope;
-    const send = (): void => {
-      if (group.length === 0) return;
-      const json = `{"events":[${group.map((g) => g.json).join(",")}]}`;
-      const sessions = new Set(group.map((g) => g.entry.item.sessionId));
-      const waits = [...sessions].map((s) => this.#sessionReady.get(s)).filter((p) => p !== undefined);
-      const request: ExportRequest = {
-        method: "POST",
-        path: "/v1/events/batch",
-        json,
-        describe: `a batch of ${group.length} events`,
-      };
-      void this.#run(
-        group.map((g) => g.entry),
-        groupBytes,
-        request,
-        waits.length ? Promise.all(waits).then(() => undefined) : undefined,
-      );
-      group = [];
-      groupBytes = envelope;
-    };
-    for (const entry of entries) {
-      const prepared = this.#prepare(entry);
-      if (!prepared) continue;
-      if (group.length > 0 && groupBytes + prepared.bytes + 1 > this.#options.maxRequestBytes) send();
-      group.push({ entry, json: prepared.json });
-      groupBytes += prepared.bytes + 1;
-    }
-    send();
-  }
+/** The id an item creates on the server, which later items may depend on. */
+function createdId(item: DeliveryItem): string | undefined {
+  if (item.kind === "session") return item.sessionId;
+  if (item.kind === "event") return item.eventId;
+  return undefined;
+}
 
-  async #run(
-    entries: Entry[],
-    bytes: number,
-    request: ExportRequest,
-    after: Promise<void> | undefined,
-  ): Promise<ExportOutcome> {
-    this.#active++;
-    this.#bytes += bytes;
-    let outcome: ExportOutcome = "failed";
-    try {
-      if (after) await after;
-      outcome = await this.#exporter.export(request);
-    } catch (error) {
-      // The exporter does not throw by design; if it ever does, the items fail and the queue goes on.
-      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      this.#active--;
-      this.#bytes -= bytes;
-      if (outcome === "sent") this.#sent += entries.length;
-      else this.#failed += entries.length;
-      for (const e of entries) this.#settle(e.seq);
-      this.#pump();
-    }
-    return outcome;
-  }
+/** Ids that must exist on the server before this item is sent. */
+function dependencies(item: DeliveryItem): string[] {
+  if (item.kind === "event") return [item.sessionId];
+  if (item.kind === "update") return item.sessionId ? [item.sessionId, item.targetId] : [item.targetId];
+  return [];
+}
+
+function requestFor(item: DeliveryItem, json: string): ExportRequest {
+  const describe = describeItem(item);
+  if (item.kind === "session") return { method: "POST", path: "/v1/sessions", json, describe };
+  if (item.kind === "event") return { method: "POST", path: "/v1/events", json, describe };
+  return { method: "PUT", path: `/v1/events/${encodeURIComponent(item.targetId)}`, json, describe };
 }
 
 function describeItem(item: DeliveryItem): string {

@@ -12,6 +12,9 @@ export interface PrepareOptions {
   maxRequestBytes: number;
 }
 
+/** Rewrites a JSON-safe body before it is sized (privacy masking); may be async. Must not throw. */
+export type BodyTransform = (body: Dict) => Dict | Promise<Dict>;
+
 export type Prepared<T> = { ok: true; body: T; json: string; bytes: number } | { ok: false; reason: string };
 
 /** Fields that carry application data and may be shrunk to fit the request limit. */
@@ -27,13 +30,18 @@ function serializeBody(raw: Dict, limits: SerializeLimits): Dict {
  * bulky fields are replaced with a marker so the event itself (its place in the tree, its timing,
  * its error) still arrives.
  */
-export function prepareBody<S extends z.ZodType>(
+export async function prepareBody<S extends z.ZodType>(
   schema: S,
-  raw: Dict,
+  input: Dict,
   options: PrepareOptions,
-): Prepared<z.infer<S>> {
+  transform?: BodyTransform,
+): Promise<Prepared<z.infer<S>>> {
   let limits: SerializeLimits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
-  let body = serializeBody(raw, limits);
+  let body = serializeBody(input, limits);
+  // The transform (a user's mask) sees plain JSON; what it returns is walked again below, so it
+  // may return anything and still cannot break the request.
+  const raw = transform ? await transform(body) : input;
+  if (transform) body = serializeBody(raw, limits);
   let json = JSON.stringify(body);
   let bytes = Buffer.byteLength(json);
   for (let i = 0; bytes > options.maxRequestBytes && i < 6; i++) {
