@@ -5,6 +5,7 @@
  */
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { z } from "zod";
 import {
   HoneyHiveConfigError,
   type HoneyHiveHandlerOptions,
@@ -17,13 +18,34 @@ import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelMetadata, modelOutputs, responseMetadataOf } from "./mapping/model.js";
 import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
+import type { Enrichment } from "./runs/run-store.js";
+import { sessionIdFor } from "./runs/sessions.js";
 import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
 
 export interface FlushOptions {
   /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
   timeoutMs?: number;
 }
+
+/** What the app may attach to an event or a session after the fact (`PUT /v1/events/{id}`). */
+export interface EventEnrichment {
+  /** e.g. `{ rating: 1, comment: "wrong city" }` from a user's thumbs up/down. */
+  feedback?: Record<string, unknown>;
+  /** Numeric or boolean scores, e.g. `{ relevance: 0.8 }`. */
+  metrics?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  userProperties?: Record<string, unknown>;
+}
+
+const jsonRecord = z.record(z.string(), z.unknown());
+const enrichmentSchema = z.strictObject({
+  feedback: jsonRecord.optional(),
+  metrics: jsonRecord.optional(),
+  metadata: jsonRecord.optional(),
+  userProperties: jsonRecord.optional(),
+});
 
 export interface HandlerStats extends DeliveryStats {
   /** Runs started and not yet ended. */
@@ -72,6 +94,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   readonly #queue: DeliveryQueue | undefined;
   readonly #client: HttpClient | undefined;
   #stopped = false;
+  #sampled: (sessionId: string) => boolean = () => true;
   #shutdownPromise: Promise<FlushResult> | undefined;
 
   /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
@@ -112,9 +135,17 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       onRetry: () => queue?.countRetry(),
       redact: redactor(o.apiKey),
     });
-    queue = new DeliveryQueue(exporter, { ...o, logger: this.#logger, onError }, o.flushTimeoutMs);
+    queue = new DeliveryQueue(
+      exporter,
+      { ...o, logger: this.#logger, onError, transform: privacyTransform(o, onError) },
+      o.flushTimeoutMs,
+    );
     this.#queue = queue;
-    this.#recorder = new Recorder(o, (item) => queue.enqueue(item));
+    this.#sampled = sessionSampler(o.sampleRate);
+    const sampled = this.#sampled;
+    this.#recorder = new Recorder(o, (item) => {
+      if (sampled(item.sessionId ?? "")) queue.enqueue(item);
+    });
   }
 
   /** The handler's own failures (bugs, bad arguments) are logged, never thrown into LangChain. */
@@ -384,6 +415,56 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
     this.#guard("handleCustomEvent", (r) => r.annotate(runId, "custom_events", { name: eventName, data }));
+  }
+
+  // ---- sessions and feedback ----------------------------------------------------------------
+
+  /**
+   * The HoneyHive session id of a run (give the `runId` you passed in the run's config, or any run
+   * id LangChain reported), or of the most recent root run when called without one.
+   */
+  getSessionId(runId?: string): string | undefined {
+    if (!this.#recorder) return undefined;
+    return runId === undefined ? this.#recorder.lastSessionId : this.#recorder.sessionOf(runId);
+  }
+
+  /**
+   * Attaches feedback, metrics, metadata or user properties to an event (its id is the LangChain
+   * run id) after the fact. Works before and after the run ended. Returns false when nothing was
+   * recorded (invalid arguments, handler disabled or shut down, session not sampled).
+   */
+  enrichEvent(eventId: string, enrichment: EventEnrichment): boolean {
+    return this.#enrich("enrichEvent", eventId, this.#recorder?.sessionOf(eventId), enrichment);
+  }
+
+  /** Attaches feedback, metrics, metadata or user properties to a session. Accepts non-UUID keys like `sessionId`. */
+  enrichSession(sessionId: string, enrichment: EventEnrichment): boolean {
+    if (typeof sessionId !== "string" || !sessionId) return false;
+    const id = sessionIdFor(sessionId);
+    return this.#enrich("enrichSession", id, id, enrichment);
+  }
+
+  #enrich(
+    method: string,
+    targetId: string,
+    sessionId: string | undefined,
+    enrichment: EventEnrichment,
+  ): boolean {
+    const recorder = this.#recorder;
+    const queue = this.#queue;
+    if (!recorder || !queue || this.#stopped) return false;
+    const parsed = enrichmentSchema.safeParse(enrichment);
+    if (typeof targetId !== "string" || !targetId || !parsed.success) {
+      this.#logger.warn(
+        `${method}: expected an id and { feedback?, metrics?, metadata?, userProperties? } objects; nothing recorded.`,
+      );
+      return false;
+    }
+    if (sessionId !== undefined && !this.#sampled(sessionId)) return false;
+    const { userProperties, ...rest } = parsed.data;
+    const fields: Enrichment = { ...rest, ...(userProperties ? { user_properties: userProperties } : {}) };
+    if (recorder.enrichOpen(targetId, fields)) return true;
+    return queue.enqueue({ kind: "update", targetId, sessionId, body: { ...fields } });
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------

@@ -18,7 +18,8 @@ export type { SessionTree, StoredEvent, StoredSession, TreeNode } from "./collec
 export { HoneyHiveConfigError, type HoneyHiveHandlerOptions } from "./config/options.js";
 export { HoneyHiveDeliveryError } from "./delivery/exporter.js";
 export type { DeliveryStats, FlushResult } from "./delivery/queue.js";
-export { type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
+export { type EventEnrichment, type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
+export type { MaskContext, MaskedField, MaskFunction } from "./privacy/privacy.js";
 export type { Logger } from "./util/logger.js";
 export {
   PostEventBatchRequest,

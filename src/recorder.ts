@@ -7,8 +7,14 @@ import type { ResolvedOptions } from "./config/options.js";
 import type { DeliveryItem } from "./delivery/queue.js";
 import type { Dict } from "./mapping/langchain-objects.js";
 import { asObject } from "./mapping/values.js";
-import { type RootInfo, type RunKind, type RunRecord, RunStore } from "./runs/run-store.js";
-import { callOverrides, HANDLER_METADATA_KEY, sessionIdFor, sessionKeyFor } from "./runs/sessions.js";
+import { type Enrichment, type RootInfo, type RunKind, type RunRecord, RunStore } from "./runs/run-store.js";
+import {
+  type CallOverrides,
+  callOverrides,
+  HANDLER_METADATA_KEY,
+  sessionIdFor,
+  sessionKeyFor,
+} from "./runs/sessions.js";
 import type { EventType } from "./wire/contract.js";
 
 export interface RunStart {
@@ -51,6 +57,7 @@ export class Recorder {
   readonly #options: ResolvedOptions;
   readonly #enqueue: (item: DeliveryItem) => void;
   readonly #runs = new RunStore();
+  #lastSessionId: string | undefined;
 
   constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
     this.#options = options;
@@ -71,9 +78,11 @@ export class Recorder {
       sessionId = parent.sessionId;
       parentEventId = parent.visibleId;
     } else {
-      root = this.#rootInfo(run);
+      const overrides = callOverrides(run.metadata);
+      root = this.#rootInfo(run, overrides);
       sessionId = root.sessionKey ? sessionIdFor(root.sessionKey) : crypto.randomUUID();
-      parentEventId = sessionId;
+      parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;
+      this.#lastSessionId = sessionId;
     }
     const record: RunRecord = {
       runId: run.runId,
@@ -94,7 +103,7 @@ export class Recorder {
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;
     this.#runs.add(record);
-    if (root) this.#startSession(record, root);
+    if (root?.manageSession) this.#startSession(record, root);
     this.#giveUpStale(t.wall);
   }
 
@@ -131,7 +140,28 @@ export class Recorder {
         eventId: record.runId,
         body: this.#eventBody(record, end, t),
       });
-    if (record.root) this.#endSession(record, end, t);
+    if (record.root?.manageSession) this.#endSession(record, end, t);
+    return true;
+  }
+
+  /** The session id of the most recent root run. */
+  get lastSessionId(): string | undefined {
+    return this.#lastSessionId;
+  }
+
+  sessionOf(runId: string): string | undefined {
+    return this.#runs.sessionOf(runId);
+  }
+
+  /** Merges app-supplied fields into a run that has not ended yet; false when it is not open. */
+  enrichOpen(runId: string, enrichment: Enrichment): boolean {
+    const record = this.#runs.get(runId);
+    if (!record) return false;
+    const into = (record.enrichment ??= {});
+    for (const key of ["feedback", "metrics", "metadata", "user_properties"] as const) {
+      const add = enrichment[key];
+      if (add) into[key] = { ...into[key], ...add };
+    }
     return true;
   }
 
@@ -166,12 +196,11 @@ export class Recorder {
         body: this.#eventBody(record, end, t),
       });
     }
-    if (record.root) this.#endSession(record, end, t);
+    if (record.root?.manageSession) this.#endSession(record, end, t);
   }
 
-  #rootInfo(run: RunStart): RootInfo {
+  #rootInfo(run: RunStart, overrides: CallOverrides): RootInfo {
     const o = this.#options;
-    const overrides = callOverrides(run.metadata);
     const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
     const sessionMetadata: Dict = { ...o.metadata, ...overrides.metadata };
     if (sessionKey && sessionIdFor(sessionKey) !== sessionKey) sessionMetadata.session_key = sessionKey;
@@ -180,7 +209,9 @@ export class Recorder {
       o.userProperties || overrides.userProperties
         ? { ...o.userProperties, ...overrides.userProperties }
         : undefined;
+    const linked = (overrides.parentEventId ?? o.parentEventId) !== undefined;
     return {
+      manageSession: o.manageSession ?? !linked,
       sessionKey,
       sessionName: overrides.sessionName ?? o.sessionName ?? run.name,
       userProperties,
@@ -249,6 +280,13 @@ export class Recorder {
       metadata,
     };
     if (end.config) body.config = end.config;
+    const enrichment = record.enrichment;
+    if (enrichment) {
+      if (enrichment.metadata) Object.assign(metadata, enrichment.metadata);
+      if (enrichment.feedback) body.feedback = enrichment.feedback;
+      if (enrichment.metrics) body.metrics = enrichment.metrics;
+      if (enrichment.user_properties) body.user_properties = enrichment.user_properties;
+    }
     return body;
   }
 }

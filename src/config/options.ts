@@ -3,6 +3,7 @@
  * environment variables that fill in what the caller left out.
  */
 import { z } from "zod";
+import type { MaskFunction } from "../privacy/privacy.js";
 import type { Logger } from "../util/logger.js";
 
 export const DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai";
@@ -31,6 +32,12 @@ export const optionsSchema = z.strictObject({
   metadata: jsonRecord.optional(),
   tags: z.array(z.string()).optional(),
   enabled: z.boolean().optional(),
+  parentEventId: z.string().min(1).optional(),
+  manageSession: z.boolean().optional(),
+  mask: fn<MaskFunction>("mask").optional(),
+  hideInputs: z.boolean().optional(),
+  hideOutputs: z.boolean().optional(),
+  sampleRate: z.number().min(0).max(1).optional(),
 
   batch: z.boolean().optional(),
   batchSize: positiveInt.max(1000).optional(),
@@ -72,6 +79,21 @@ export interface HoneyHiveHandlerOptions {
   tags?: string[];
   /** `false` makes the handler a cheap no-op. Env: `HH_ENABLED=false`. */
   enabled?: boolean;
+  /** Attach root runs under this existing HoneyHive event (a trace the app started elsewhere). */
+  parentEventId?: string;
+  /**
+   * Whether this handler starts (`POST /v1/sessions`) and completes (`PUT`) its sessions. Default
+   * true, except when `parentEventId` links into an existing trace: that session belongs to the app.
+   */
+  manageSession?: boolean;
+  /** Rewrites inputs, outputs and metadata before they leave the process (sync or async). Throws → field withheld. */
+  mask?: MaskFunction;
+  /** Do not record inputs at all. Env: `HH_HIDE_INPUTS=true`. */
+  hideInputs?: boolean;
+  /** Do not record outputs at all. Env: `HH_HIDE_OUTPUTS=true`. */
+  hideOutputs?: boolean;
+  /** Share of sessions recorded, 0..1, decided per session (whole sessions or none). Env: `HH_SAMPLE_RATE`. Default 1. */
+  sampleRate?: number;
 
   /** Send events in batches with `POST /v1/events/batch` instead of one `POST /v1/events` each. Default false. */
   batch?: boolean;
@@ -125,6 +147,12 @@ export interface ResolvedOptions {
   metadata: Record<string, unknown> | undefined;
   tags: string[] | undefined;
   enabled: boolean;
+  parentEventId: string | undefined;
+  manageSession: boolean | undefined;
+  mask: MaskFunction | undefined;
+  hideInputs: boolean;
+  hideOutputs: boolean;
+  sampleRate: number;
   batch: boolean;
   batchSize: number;
   concurrency: number;
@@ -147,6 +175,17 @@ export interface ResolvedOptions {
 function envFlag(value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
   return !["0", "false", "no", "off"].includes(value.trim().toLowerCase());
+}
+
+function envRate(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 1;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new HoneyHiveConfigError(
+      `honeyhive-langchain: HH_SAMPLE_RATE must be a number from 0 to 1, got "${value}".`,
+    );
+  }
+  return n;
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -195,6 +234,12 @@ export function resolveOptions(
     metadata: o.metadata,
     tags: o.tags,
     enabled: o.enabled ?? envFlag(env.HH_ENABLED) ?? true,
+    parentEventId: o.parentEventId,
+    manageSession: o.manageSession,
+    mask: o.mask,
+    hideInputs: o.hideInputs ?? envFlag(env.HH_HIDE_INPUTS) ?? false,
+    hideOutputs: o.hideOutputs ?? envFlag(env.HH_HIDE_OUTPUTS) ?? false,
+    sampleRate: o.sampleRate ?? envRate(env.HH_SAMPLE_RATE),
     batch: o.batch ?? false,
     batchSize: o.batchSize ?? 100,
     concurrency: o.concurrency ?? 8,

@@ -10,9 +10,18 @@
  */
 import type { Dict } from "../mapping/langchain-objects.js";
 
+export interface Enrichment {
+  feedback?: Dict;
+  metrics?: Dict;
+  metadata?: Dict;
+  user_properties?: Dict;
+}
+
 export type RunKind = "chain" | "chat" | "llm" | "tool" | "retriever";
 
 export interface RootInfo {
+  /** False when the session belongs to the app (linked into an existing trace): no start, no completion. */
+  manageSession: boolean;
   /** The session key this root resolved to (undefined: a fresh session for this root). */
   sessionKey: string | undefined;
   sessionName: string;
@@ -42,6 +51,8 @@ export interface RunRecord {
   firstTokenPerf?: number;
   /** Extra metadata gathered while the run was open (agent actions, custom events, text). */
   annotations?: Dict;
+  /** Feedback / metrics / metadata / user properties the app attached while the run was open. */
+  enrichment?: Enrichment;
 }
 
 interface Tombstone {
@@ -62,6 +73,11 @@ export class RunStore {
 
   get(runId: string): RunRecord | undefined {
     return this.#open.get(runId);
+  }
+
+  /** The session of an open or recently ended run. */
+  sessionOf(runId: string): string | undefined {
+    return this.#open.get(runId)?.sessionId ?? this.#ended.get(runId)?.sessionId;
   }
 
   /**

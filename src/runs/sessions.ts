@@ -30,9 +30,11 @@ export function sessionIdFor(key: string): string {
   return isUuid(key) ? key.toLowerCase() : uuidV5(`honeyhive-langchain:session:${key}`);
 }
 
-/** Per-call overrides: `{ metadata: { honeyhive: { sessionId, sessionName, userProperties } } }`. */
+/** Per-call overrides: `{ metadata: { honeyhive: { sessionId, sessionName, userProperties, metadata, parentEventId } } }`. */
 export interface CallOverrides {
   sessionId?: string;
+  /** Attach this root under an existing HoneyHive event. */
+  parentEventId?: string;
   sessionName?: string;
   userProperties?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
@@ -49,6 +51,7 @@ export function callOverrides(metadata: Record<string, unknown> | undefined): Ca
     typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   return {
     sessionId: typeof o.sessionId === "string" && o.sessionId ? o.sessionId : undefined,
+    parentEventId: typeof o.parentEventId === "string" && o.parentEventId ? o.parentEventId : undefined,
     sessionName: typeof o.sessionName === "string" && o.sessionName ? o.sessionName : undefined,
     userProperties: record(o.userProperties),
     metadata: record(o.metadata),
