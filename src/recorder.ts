@@ -157,7 +157,8 @@ export class Recorder {
   enrichOpen(runId: string, enrichment: Enrichment): boolean {
     const record = this.#runs.get(runId);
     if (!record) return false;
-    const into = (record.enrichment ??= {});
+    const into: Enrichment = record.enrichment ?? {};
+    record.enrichment = into;
     for (const key of ["feedback", "metrics", "metadata", "user_properties"] as const) {
       const add = enrichment[key];
       if (add) into[key] = { ...into[key], ...add };

@@ -55,7 +55,8 @@ describe("transient failures", () => {
     expect((sessionTries[1]?.at ?? 0) - (sessionTries[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
     // HTTP dates have 1 s resolution: at least ~0.5 s must have been waited.
     const event = requests.find((r) => r.path === "/v1/events" && r.status === 429);
-    const id = (event?.body as { event_id: string }).event_id;
+    const id = (event?.body as { event_id?: string } | undefined)?.event_id;
+    expect(id).toBeDefined();
     const tries = requests.filter((r) => (r.body as { event_id?: string } | undefined)?.event_id === id);
     expect((tries[1]?.at ?? 0) - (tries[0]?.at ?? 0)).toBeGreaterThanOrEqual(450);
   });
@@ -138,7 +139,7 @@ describe("permanent failures", () => {
       (r) => (r.body as { event_name?: string })?.event_name === "rejected_step",
     );
     expect(attempts).toHaveLength(1);
-    const id = (attempts[0]?.body as { event_id: string }).event_id;
+    const id = String((attempts[0]?.body as { event_id?: string } | undefined)?.event_id);
     const reported = lines.filter((l) => l.level === "error");
     expect(reported).toHaveLength(1);
     expect(reported[0]?.message).toContain("400");
