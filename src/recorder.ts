@@ -58,6 +58,8 @@ export class Recorder {
   readonly #enqueue: (item: DeliveryItem) => void;
   readonly #runs = new RunStore();
   #lastSessionId: string | undefined;
+  /** First start seen per session (bounded), for the duration of multi-turn sessions. */
+  readonly #sessionStarts = new Map<string, { wall: number }>();
 
   constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
     this.#options = options;
@@ -83,6 +85,13 @@ export class Recorder {
       sessionId = root.sessionKey ? sessionIdFor(root.sessionKey) : crypto.randomUUID();
       parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;
       this.#lastSessionId = sessionId;
+      if (!this.#sessionStarts.has(sessionId)) {
+        this.#sessionStarts.set(sessionId, { wall: t.wall });
+        if (this.#sessionStarts.size > 10_000) {
+          const oldest = this.#sessionStarts.keys().next();
+          if (!oldest.done) this.#sessionStarts.delete(oldest.value);
+        }
+      }
     }
     const record: RunRecord = {
       runId: run.runId,
@@ -234,11 +243,10 @@ export class Recorder {
   }
 
   #endSession(record: RunRecord, end: RunEnd, t: { wall: number; perf: number }): void {
-    const body: Dict = {
-      outputs: end.outputs,
-      end_time: t.wall,
-      duration: round(t.perf - record.startPerf),
-    };
+    // A multi-turn session spans from its first turn (as far as this process saw it) to this end.
+    const first = this.#sessionStarts.get(record.sessionId);
+    const duration = first && first.wall < record.startTime ? t.wall - first.wall : t.perf - record.startPerf;
+    const body: Dict = { outputs: end.outputs, end_time: t.wall, duration: round(duration) };
     // UpdateEventRequest has no `error` field: a failed root is recorded in the session's metadata.
     if (end.error) body.metadata = { error: end.error, ...(end.metadata ?? {}) };
     else if (end.metadata?.interrupted) body.metadata = { ...end.metadata };

@@ -28,6 +28,7 @@ describe("session options", () => {
       tags: ["beta"],
     });
     await echo.invoke("turn 1", { callbacks: [handler] });
+    await new Promise((r) => setTimeout(r, 30));
     await new ScriptedChatModel({ replies: [{ content: "turn 2 reply" }] }).invoke("turn 2", {
       callbacks: [handler],
     });
@@ -49,6 +50,12 @@ describe("session options", () => {
     // Two turns: the session start was posted twice (idempotent) and completed twice.
     expect(hh.collector.requests.filter((r) => r.path === "/v1/sessions")).toHaveLength(2);
     expect(sessions[0]?.outputs).toEqual({ role: "assistant", content: "turn 2 reply" });
+    // The session's duration spans both turns, not just the last one.
+    const first = events.find((e) => e.event_name === "echo");
+    const last = events.find((e) => e.event_type === "model");
+    expect(sessions[0]?.duration).toBeGreaterThanOrEqual(
+      (last?.end_time as number) - (first?.start_time as number) - 1,
+    );
   });
 
   it("a non-UUID sessionId maps to a stable UUIDv5 and keeps the original in session metadata", async () => {
