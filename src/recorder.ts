@@ -15,6 +15,7 @@ import {
   sessionIdFor,
   sessionKeyFor,
 } from "./runs/sessions.js";
+import { GenerationalMap } from "./util/generational-map.js";
 import type { EventType } from "./wire/contract.js";
 
 export interface RunStart {
@@ -59,7 +60,7 @@ export class Recorder {
   readonly #runs = new RunStore();
   #lastSessionId: string | undefined;
   /** First start seen per session (bounded), for the duration of multi-turn sessions. */
-  readonly #sessionStarts = new Map<string, { wall: number }>();
+  readonly #sessionStarts = new GenerationalMap<string, { wall: number }>(10_000);
 
   constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
     this.#options = options;
@@ -85,13 +86,7 @@ export class Recorder {
       sessionId = root.sessionKey ? sessionIdFor(root.sessionKey) : crypto.randomUUID();
       parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;
       this.#lastSessionId = sessionId;
-      if (!this.#sessionStarts.has(sessionId)) {
-        this.#sessionStarts.set(sessionId, { wall: t.wall });
-        if (this.#sessionStarts.size > 10_000) {
-          const oldest = this.#sessionStarts.keys().next();
-          if (!oldest.done) this.#sessionStarts.delete(oldest.value);
-        }
-      }
+      if (!this.#sessionStarts.has(sessionId)) this.#sessionStarts.set(sessionId, { wall: t.wall });
     }
     const record: RunRecord = {
       runId: run.runId,
@@ -180,10 +175,10 @@ export class Recorder {
     for (const record of this.#runs.takeAll()) this.#abandon(record, reason);
   }
 
-  /** O(1) when nothing is stale: the store walks from the oldest run and stops at the first one kept. */
+  /** O(1) almost always: the store sweeps only when over the count or once per interval. */
   #giveUpStale(wall: number): void {
     const { maxOpenRuns, openRunTtlMs } = this.#options;
-    for (const record of this.#runs.takeStale(maxOpenRuns, wall - openRunTtlMs)) {
+    for (const record of this.#runs.takeStale(maxOpenRuns, wall, openRunTtlMs)) {
       this.#abandon(
         record,
         `it was still open after ${wall - record.startTime} ms (openRunTtlMs ${openRunTtlMs}, maxOpenRuns ${maxOpenRuns})`,

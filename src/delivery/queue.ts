@@ -53,7 +53,10 @@ interface Entry {
 }
 
 interface FlushWaiter {
+  /** Items with a seq up to this one must settle. */
   target: number;
+  /** How many of them are still outstanding. */
+  remaining: number;
   resolve: () => void;
 }
 
@@ -80,7 +83,8 @@ export class DeliveryQueue {
   readonly #exitTimeoutMs: number;
   #waiting: Entry[] = [];
   #head = 0;
-  readonly #outstanding = new Map<number, true>();
+  /** Seqs enqueued and not yet settled. Only ever probed, never iterated (see GenerationalMap on why). */
+  readonly #outstanding = new Set<number>();
   /** Ids (sessions, events) whose create request is on its way; later items that need them wait. */
   readonly #pending = new Map<string, Promise<void>>();
   #flushWaiters: FlushWaiter[] = [];
@@ -118,7 +122,7 @@ export class DeliveryQueue {
     }
     const seq = ++this.#seq;
     this.#waiting.push({ seq, item });
-    this.#outstanding.set(seq, true);
+    this.#outstanding.add(seq);
     this.#schedule();
     return true;
   }
@@ -137,12 +141,14 @@ export class DeliveryQueue {
 
   /** Resolves when every item enqueued before this call is settled, or at the deadline. Never rejects. */
   flush(timeoutMs: number): Promise<FlushResult> {
-    const target = this.#seq;
-    if (this.#settledUpTo(target)) return Promise.resolve({ ...this.stats(), timedOut: false });
+    // Every outstanding item was enqueued before this call, so all of them must settle.
+    const remaining = this.#outstanding.size;
+    if (remaining === 0) return Promise.resolve({ ...this.stats(), timedOut: false });
     this.#schedule();
     return new Promise((resolve) => {
       const waiter: FlushWaiter = {
-        target,
+        target: this.#seq,
+        remaining,
         resolve: () => {
           clearTimeout(timer);
           resolve({ ...this.stats(), timedOut: false });
@@ -180,15 +186,14 @@ export class DeliveryQueue {
     }
   }
 
-  #settledUpTo(target: number): boolean {
-    const first = this.#outstanding.keys().next();
-    return first.done === true || first.value > target;
-  }
-
   #settle(seq: number): void {
-    this.#outstanding.delete(seq);
-    if (this.#flushWaiters.length === 0) return;
-    const ready = this.#flushWaiters.filter((w) => this.#settledUpTo(w.target));
+    if (!this.#outstanding.delete(seq) || this.#flushWaiters.length === 0) return;
+    const ready: FlushWaiter[] = [];
+    for (const w of this.#flushWaiters) {
+      if (seq > w.target) continue;
+      w.remaining--;
+      if (w.remaining === 0) ready.push(w);
+    }
     if (ready.length === 0) return;
     this.#flushWaiters = this.#flushWaiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();

@@ -9,6 +9,7 @@
  * breaks out of a stream) cannot leak.
  */
 import type { Dict } from "../mapping/langchain-objects.js";
+import { GenerationalMap } from "../util/generational-map.js";
 
 export interface Enrichment {
   feedback?: Dict;
@@ -65,7 +66,9 @@ const TOMBSTONES = 10_000;
 
 export class RunStore {
   readonly #open = new Map<string, RunRecord>();
-  readonly #ended = new Map<string, Tombstone>();
+  readonly #ended = new GenerationalMap<string, Tombstone>(TOMBSTONES);
+  /** When open runs were last checked for staleness (Unix ms). */
+  #lastSweep = 0;
 
   get size(): number {
     return this.#open.size;
@@ -106,18 +109,18 @@ export class RunStore {
       sessionId: record.sessionId,
       visibleId: record.hidden ? record.parentEventId : record.runId,
     });
-    if (this.#ended.size > TOMBSTONES) {
-      const oldest = this.#ended.keys().next();
-      if (!oldest.done) this.#ended.delete(oldest.value);
-    }
     return record;
   }
 
   /**
    * Takes out the runs that must be given up on: beyond `maxOpen` (oldest first), or started
-   * before `olderThan`. The map is in start order, so this stops at the first run that is kept.
+   * before `now - ttl`. Walking the open map is not free (V8 keeps deleted entries as holes at its
+   * front), so it happens only when over the count, or at most every `min(ttl, 1 s)`.
    */
-  takeStale(maxOpen: number, olderThan: number): RunRecord[] {
+  takeStale(maxOpen: number, now: number, ttl: number): RunRecord[] {
+    if (this.#open.size <= maxOpen && now - this.#lastSweep < Math.min(ttl, 1000)) return [];
+    this.#lastSweep = now;
+    const olderThan = now - ttl;
     const out: RunRecord[] = [];
     for (const record of this.#open.values()) {
       if (this.#open.size - out.length <= maxOpen && record.startTime >= olderThan) break;

@@ -13,6 +13,8 @@ export interface ScriptedReply {
   toolCalls?: { name: string; args: Record<string, unknown>; id?: string }[];
   usage?: { input: number; output: number; cacheRead?: number; reasoning?: number };
   delayMs?: number;
+  /** Yield to the event loop once (as any networked model does) before replying / per chunk. */
+  yieldToEventLoop?: boolean;
   error?: Error;
 }
 
@@ -125,6 +127,7 @@ export class ScriptedChatModel extends BaseChatModel {
   ): Promise<ChatResult> {
     const reply = this.#nextReply();
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    else if (reply.yieldToEventLoop) await new Promise((r) => setImmediate(r));
     if (reply.error) throw reply.error;
     const message = this.#message(reply, runManager?.runId);
     return { generations: [{ message, text: typeof message.content === "string" ? message.content : "" }] };
@@ -140,6 +143,7 @@ export class ScriptedChatModel extends BaseChatModel {
     const words = (reply.content ?? "").split(/(?<= )/);
     for (const [i, word] of words.entries()) {
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+      else if (reply.yieldToEventLoop) await new Promise((r) => setImmediate(r));
       const last = i === words.length - 1;
       const chunk = new ChatGenerationChunk({
         text: word,
