@@ -85,6 +85,25 @@ export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIM
     return out;
   };
 
+  /** The hot path: plain objects, walked by key without allocating entry tuples. */
+  const walkPlain = (obj: Dict, depth: number): Dict => {
+    const keys = Object.keys(obj);
+    const out: Dict = {};
+    let count = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const item = obj[k];
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      if (count >= limits.maxItems) {
+        out[TRUNCATION_MARKER] = `${keys.length - i} more keys]`;
+        break;
+      }
+      out[k] = walk(item, depth + 1);
+      count++;
+    }
+    return out;
+  };
+
   const walkArray = (items: unknown[], depth: number): unknown[] => {
     const out = items.slice(0, limits.maxItems).map((item) => walk(item, depth + 1));
     if (items.length > limits.maxItems)
@@ -94,6 +113,18 @@ export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIM
 
   const walkObject = (obj: object, depth: number): unknown => {
     if (Array.isArray(obj)) return walkArray(obj, depth);
+    const proto = Object.getPrototypeOf(obj);
+    // Plain objects are the common case. A plain object can still be a LangChain message: serialized
+    // (lc: 1) or built by hand with _getType (as another copy of core may hand us).
+    const plain = obj as Dict;
+    if (
+      (proto === Object.prototype || proto === null) &&
+      plain.lc !== 1 &&
+      typeof plain._getType !== "function" &&
+      typeof plain.getType !== "function"
+    ) {
+      return walkPlain(plain, depth);
+    }
     if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "Invalid Date" : obj.toISOString();
     if (obj instanceof Error) {
       const out: Dict = { name: obj.name, message: truncateString(obj.message, limits) };
@@ -126,7 +157,7 @@ export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIM
         ancestors.push(obj);
       }
     }
-    return walkEntries(Object.entries(obj), depth);
+    return walkPlain(obj as Dict, depth);
   };
 
   return walk(value, 0);
