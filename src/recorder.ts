@@ -60,7 +60,7 @@ export class Recorder {
   readonly #runs = new RunStore();
   #lastSessionId: string | undefined;
   /** First start seen per session (bounded), for the duration of multi-turn sessions. */
-  readonly #sessionStarts = new GenerationalMap<string, { wall: number }>(10_000);
+  readonly #sessionStarts = new GenerationalMap<string, { wall: number }>(2_000);
 
   constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
     this.#options = options;

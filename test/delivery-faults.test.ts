@@ -121,6 +121,21 @@ describe("transient failures", () => {
   });
 });
 
+describe("outages", () => {
+  it("while the server is unavailable one request probes it and the rest wait, then all arrive", async () => {
+    const until = Date.now() + 1200;
+    hh.collector.setFaults(() => (Date.now() < until ? { status: 503 } : undefined));
+    const handler = hh.handler(fast);
+    await runChains(handler, 5);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result).toMatchObject({ timedOut: false, failed: 0 });
+    expectAllOnce(5);
+    // 30 items queued; without the gate each would fail several times on its own (>= 30 refusals).
+    const refused = hh.collector.requests.filter((r) => r.status === 503).length;
+    expect(refused).toBeLessThan(16);
+  });
+});
+
 describe("permanent failures", () => {
   it("an event the server always rejects with 400 is not retried and is reported once, by id", async () => {
     const { lines, logger } = memoryLogger();

@@ -3,6 +3,7 @@
  * rejected, or out of budget. It knows HoneyHive's endpoints and what each status means; it knows
  * nothing about LangChain or about queueing.
  */
+import { setMaxListeners } from "node:events";
 import type { Logger } from "../util/logger.js";
 import type { HttpClient } from "./http-client.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
@@ -54,10 +55,17 @@ export class Exporter {
   readonly #options: ExporterOptions;
   readonly #abort = new AbortController();
   #authReported = false;
+  /** Until when the server is considered unavailable; 0 while it answers. */
+  #outageUntil = 0;
+  /** The one request probing an unavailable server; the others wait for its answer. */
+  #probe: Promise<void> | undefined;
 
   constructor(client: HttpClient, options: ExporterOptions) {
     this.#client = client;
     this.#options = options;
+    // Every request waiting out a retry listens for abort; with high concurrency that is more than
+    // EventTarget's default of 10, which would print a leak warning into the app's console.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** Stops retry waits at once; requests still waiting resolve as `aborted`. */
@@ -68,42 +76,103 @@ export class Exporter {
   async export(request: ExportRequest): Promise<ExportOutcome> {
     const { maxRetries, retryBudgetMs, logger } = this.#options;
     const started = Date.now();
+    const deadline = started + retryBudgetMs;
     for (let attempt = 1; ; attempt++) {
-      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      const gate = await this.#awaitServer(deadline);
+      if (gate === "aborted") return "aborted";
+      if (gate === "timeout") {
+        this.#giveUp(request, attempt - 1, started, "the server stayed unavailable", undefined);
+        return "failed";
+      }
+      // While the server is known to be unavailable, exactly one request at a time probes it.
+      let releaseProbe: (() => void) | undefined;
+      if (this.#outageUntil !== 0) {
+        this.#probe = new Promise<void>((resolve) => {
+          releaseProbe = resolve;
+        });
+      }
       const result = await this.#client.send(request.method, request.path, request.json);
       let wait: number | undefined;
-      let why: string;
+      let why: string | undefined;
+      let outcome: ExportOutcome | undefined;
       if (result.kind === "response") {
         const { status } = result;
-        if (status >= 200 && status < 300) return "sent";
-        // Servers and proxies may echo the Authorization header; scrub before anything sees it.
-        const message = this.#options.redact(serverMessage(result.body));
-        if (!isRetryableStatus(status)) {
-          this.#reportFinal(request, status, message);
-          return "failed";
+        if (status >= 200 && status < 300) outcome = "sent";
+        else {
+          // Servers and proxies may echo the Authorization header; scrub before anything sees it.
+          const message = this.#options.redact(serverMessage(result.body));
+          if (!isRetryableStatus(status)) {
+            this.#reportFinal(request, status, message);
+            outcome = "failed";
+          } else {
+            why = `${status} ${message}`;
+            wait = parseRetryAfter(result.retryAfter);
+          }
         }
-        why = `${status} ${message}`;
-        wait = parseRetryAfter(result.retryAfter);
       } else {
         why = this.#options.redact(`${result.error.name}: ${result.error.message}`);
       }
-      const elapsed = Date.now() - started;
       const delay = Math.max(wait ?? 0, backoffDelay(attempt));
+      // Any answer that is not "unavailable" means the server is there; otherwise hold everyone off.
+      if (outcome) this.#outageUntil = 0;
+      else this.#outageUntil = Math.max(this.#outageUntil, Date.now() + delay);
+      if (releaseProbe) {
+        this.#probe = undefined;
+        releaseProbe();
+      }
+      if (outcome) return outcome;
+
+      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      const elapsed = Date.now() - started;
       if (attempt > maxRetries || elapsed + delay > retryBudgetMs) {
-        const error = new HoneyHiveDeliveryError(
-          `giving up on ${request.describe} (${request.method} ${request.path}) after ${attempt} attempt(s) in ${elapsed} ms: ${why}`,
+        this.#giveUp(
+          request,
+          attempt,
+          started,
+          why ?? "",
           result.kind === "response" ? result.status : undefined,
         );
-        logger.warn(error.message);
-        this.#options.onError(error);
         return "failed";
       }
       logger.debug(
         `retrying ${request.describe} in ${Math.round(delay)} ms (attempt ${attempt} failed: ${why})`,
       );
       this.#options.onRetry();
-      if (!(await this.#sleep(delay))) return "aborted";
     }
+  }
+
+  /**
+   * Waits while the server is known to be unavailable: until the outage's retry time, or for the
+   * answer of the request probing it. Without this, every queued item would hammer a dead server
+   * on its own schedule, costing the app CPU for nothing.
+   */
+  async #awaitServer(deadline: number): Promise<"go" | "timeout" | "aborted"> {
+    for (;;) {
+      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      if (this.#probe) {
+        await this.#probe;
+        continue;
+      }
+      const now = Date.now();
+      if (now >= this.#outageUntil) return "go";
+      if (now >= deadline) return "timeout";
+      if (!(await this.#sleep(Math.min(this.#outageUntil, deadline) - now))) return "aborted";
+    }
+  }
+
+  #giveUp(
+    request: ExportRequest,
+    attempts: number,
+    started: number,
+    why: string,
+    status: number | undefined,
+  ): void {
+    const error = new HoneyHiveDeliveryError(
+      `giving up on ${request.describe} (${request.method} ${request.path}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
+      status,
+    );
+    this.#options.logger.warn(error.message);
+    this.#options.onError(error);
   }
 
   #reportFinal(request: ExportRequest, status: number, message: string): void {

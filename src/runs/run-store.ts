@@ -62,7 +62,8 @@ interface Tombstone {
   visibleId: string;
 }
 
-const TOMBSTONES = 10_000;
+/** Recently ended runs remembered for late children: between this many and twice as many. */
+const TOMBSTONES = 2_000;
 
 export class RunStore {
   readonly #open = new Map<string, RunRecord>();
