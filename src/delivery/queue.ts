@@ -211,8 +211,12 @@ export class DeliveryQueue {
   #take(): Entry | undefined {
     if (this.#head >= this.#waiting.length) return undefined;
     const entry = this.#waiting[this.#head++];
-    // Compact now and then so the array does not grow without bound.
-    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+    // Taken entries must not stay reachable (they hold the run's inputs and outputs): empty the
+    // array once drained, and compact now and then while it is not.
+    if (this.#head === this.#waiting.length) {
+      this.#waiting = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
       this.#waiting = this.#waiting.slice(this.#head);
       this.#head = 0;
     }
