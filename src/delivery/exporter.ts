@@ -78,7 +78,9 @@ export class Exporter {
     const started = Date.now();
     const deadline = started + retryBudgetMs;
     for (let attempt = 1; ; attempt++) {
-      const gate = await this.#awaitServer(deadline);
+      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      // Fast path: no outage, nothing to wait for (this runs once per request).
+      const gate = this.#probe || Date.now() < this.#outageUntil ? await this.#awaitServer(deadline) : "go";
       if (gate === "aborted") return "aborted";
       if (gate === "timeout") {
         this.#giveUp(request, attempt - 1, started, "the server stayed unavailable", undefined);

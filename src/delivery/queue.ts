@@ -11,7 +11,7 @@
 import type { Dict } from "../mapping/langchain-objects.js";
 import type { Logger } from "../util/logger.js";
 import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../wire/contract.js";
-import { type BodyTransform, type PrepareOptions, prepareBody } from "../wire/prepare.js";
+import { type BodyTransform, jsonSafeBody, type PrepareOptions, prepareBody } from "../wire/prepare.js";
 import type { Exporter, ExportOutcome, ExportRequest } from "./exporter.js";
 
 export type DeliveryItem =
@@ -266,8 +266,12 @@ export class DeliveryQueue {
       if (waits.length) await Promise.all(waits);
 
       const prepared: { entry: Entry; json: string; bytes: number }[] = [];
+      const transform = this.#options.transform;
       for (const entry of entries) {
-        const p = await this.#prepare(entry);
+        const body = transform
+          ? await transform(jsonSafeBody(entry.item.body, this.#options))
+          : entry.item.body;
+        const p = this.#prepare(entry, body);
         if (p) prepared.push({ entry, ...p });
       }
       for (const p of prepared) bytes += p.bytes;
@@ -320,7 +324,7 @@ export class DeliveryQueue {
     }
   }
 
-  async #prepare(entry: Entry): Promise<{ json: string; bytes: number } | undefined> {
+  #prepare(entry: Entry, body: Dict): { json: string; bytes: number } | undefined {
     const { item } = entry;
     const schema =
       item.kind === "session"
@@ -328,7 +332,7 @@ export class DeliveryQueue {
         : item.kind === "event"
           ? PostEventRequest
           : UpdateEventRequest;
-    const prepared = await prepareBody(schema, item.body, this.#options, this.#options.transform);
+    const prepared = prepareBody(schema, body, this.#options);
     if (!prepared.ok) {
       // Only a bug in the handler's mapping gets here: report it, do not send a body HoneyHive would reject.
       const error = new Error(

@@ -26,22 +26,26 @@ function serializeBody(raw: Dict, limits: SerializeLimits): Dict {
 }
 
 /**
+ * The JSON-safe form of a body at the default limits: what a transform (a user's mask) is given.
+ * Whatever the transform returns goes through `prepareBody` again, so it may return anything and
+ * still cannot break the request.
+ */
+export function jsonSafeBody(input: Dict, options: PrepareOptions): Dict {
+  return serializeBody(input, { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength });
+}
+
+/**
  * Serializes `raw`, shrinking strings until the JSON fits `maxRequestBytes`; as a last resort the
  * bulky fields are replaced with a marker so the event itself (its place in the tree, its timing,
- * its error) still arrives.
+ * its error) still arrives. Synchronous: it is on the delivery hot path.
  */
-export async function prepareBody<S extends z.ZodType>(
+export function prepareBody<S extends z.ZodType>(
   schema: S,
-  input: Dict,
+  raw: Dict,
   options: PrepareOptions,
-  transform?: BodyTransform,
-): Promise<Prepared<z.infer<S>>> {
+): Prepared<z.infer<S>> {
   let limits: SerializeLimits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
-  let body = serializeBody(input, limits);
-  // The transform (a user's mask) sees plain JSON; what it returns is walked again below, so it
-  // may return anything and still cannot break the request.
-  const raw = transform ? await transform(body) : input;
-  if (transform) body = serializeBody(raw, limits);
+  let body = serializeBody(raw, limits);
   let json = JSON.stringify(body);
   let bytes = Buffer.byteLength(json);
   for (let i = 0; bytes > options.maxRequestBytes && i < 6; i++) {
