@@ -113,13 +113,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       }
       return;
     }
-    const onError = (error: Error): void => {
-      try {
-        o.onError?.(error);
-      } catch {
-        // A throwing onError must not reach the delivery loop or the app.
-      }
-    };
+    const onError = (error: Error): void => this.#reportError(error);
     this.#client = new HttpClient({
       serverUrl: o.serverUrl,
       apiKey: o.apiKey,
@@ -158,12 +152,25 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#logger.debug(
         `${callback} failed inside the handler: ${error instanceof Error ? error.stack : error}`,
       );
-      try {
-        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
-      } catch {
-        // ignore: see onError above
-      }
+      this.#reportError(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** Hands an error to the user's onError; one that throws must not reach the delivery loop or the app. */
+  #reportError(error: Error): void {
+    try {
+      this.#options.onError?.(error);
+    } catch {
+      // Nothing sensible to do with an error from the error handler.
+    }
+  }
+
+  /**
+   * LangChain may copy callback handlers. A copy must share this handler's runs and queue (and an
+   * options object would not survive the round trip through the constructor), so it is this handler.
+   */
+  override copy(): this {
+    return this;
   }
 
   #end(callback: string, runId: unknown, end: () => RunEnd): void {

@@ -175,6 +175,11 @@ describe("bookkeeping robustness", () => {
     expect(events[0]?.parent_id).toBe(sessions[0]?.session_id);
   });
 
+  it("copying the handler (as LangChain may) yields the same handler, sharing runs and queue", () => {
+    const handler = hh.handler();
+    expect(handler.copy()).toBe(handler);
+  });
+
   it("the callback manager's real dispatch tolerates the handler with no API key (no-op)", async () => {
     const quiet = new HoneyHiveHandler({ enabled: false });
     const manager = CallbackManager.configure([quiet]);
