@@ -2,12 +2,17 @@
  * `npm run bench`: every workload under every configuration, each in a fresh child process, side by
  * side in one run, against a loopback sink in its own process. Writes bench/results/latest.md
  * (the table the README quotes) and latest.json, and prints the budget check.
+ *
+ * The children are bundled with esbuild first and run by plain `node`, so the library is measured
+ * as users run it (tsup's bundled output), not as a TypeScript loader transpiles it on the fly.
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { build } from "esbuild";
 import type { ChildArgs, ConfigName } from "./workload-child.js";
 import type { WorkloadName } from "./workloads.js";
 
@@ -43,22 +48,32 @@ interface Result {
   dropped: number;
 }
 
+const outdir = join(here, ".build");
+await build({
+  entryPoints: ["sink.ts", "workload-child.ts", "throughput-child.ts"].map((f) => join(here, f)),
+  outdir,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  outExtension: { ".js": ".mjs" },
+  logLevel: "error",
+});
+
 async function child(script: string, args: string[]): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    ["--expose-gc", "--import", "tsx", join(here, script), ...args],
-    {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 300_000,
-    },
-  );
+  const bundled = join(outdir, script.replace(/\.ts$/, ".mjs"));
+  const { stdout } = await run(process.execPath, ["--expose-gc", bundled, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 300_000,
+  });
   const line = stdout.trim().split("\n").at(-1);
   if (!line) throw new Error(`${script} printed nothing`);
   return line;
 }
 
 async function startSink(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(here, "sink.ts")], {
+  const proc = spawn(process.execPath, [join(outdir, "sink.mjs")], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {

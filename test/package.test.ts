@@ -1,6 +1,7 @@
 /**
- * The published shape: the packed tarball installs into an empty project, and HoneyHiveHandler
- * imports from both ESM and CommonJS there (with the app's own copy of @langchain/core).
+ * The published shape: the packed tarball passes publint and are-the-types-wrong, installs into an
+ * empty project, and HoneyHiveHandler imports from both ESM and CommonJS there (with the app's own
+ * copy of @langchain/core).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +33,10 @@ describe("the packed package", () => {
     expect(files).toContain("dist/index.js");
     expect(files).toContain("dist/index.cjs");
     expect(files.some((f) => f.startsWith("src/") || f.startsWith("test/"))).toBe(false);
+
+    // The tarball's metadata and types resolve for both module systems.
+    expect(run("npx", ["--no-install", "publint", "run", tarball], root)).toContain("All good");
+    run("npx", ["--no-install", "attw", tarball, "--profile", "node16", "--format", "ascii"], root);
 
     const app = join(work, "app");
     execFileSync("mkdir", ["-p", app]);
