@@ -206,17 +206,17 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.#guard("handleChatModelStart", (r) =>
-      r.start({
-        runId,
-        parentRunId,
-        kind: "chat",
-        name: runName(llm, name, "ChatModel"),
-        inputs: { chat_history: Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : [] },
-        tags: tagsOf(tags),
-        metadata: asDict(metadata),
-        invocationParams: asDict(asDict(extraParams)?.invocation_params),
-      }),
+    const chatHistory = Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : [];
+    this.#startModel(
+      "chat",
+      llm,
+      { chat_history: chatHistory },
+      runId,
+      parentRunId,
+      extraParams,
+      tags,
+      metadata,
+      name,
     );
   }
 
@@ -230,13 +230,28 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.#guard("handleLLMStart", (r) =>
+    const prompt = Array.isArray(prompts) ? prompts[0] : prompts;
+    this.#startModel("llm", llm, { prompt }, runId, parentRunId, extraParams, tags, metadata, name);
+  }
+
+  #startModel(
+    kind: "chat" | "llm",
+    llm: unknown,
+    inputs: Dict,
+    runId: string,
+    parentRunId: string | undefined,
+    extraParams: unknown,
+    tags: unknown,
+    metadata: unknown,
+    name: unknown,
+  ): void {
+    this.#guard(kind === "chat" ? "handleChatModelStart" : "handleLLMStart", (r) =>
       r.start({
         runId,
         parentRunId,
-        kind: "llm",
-        name: runName(llm, name, "LLM"),
-        inputs: { prompt: Array.isArray(prompts) ? prompts[0] : prompts },
+        kind,
+        name: runName(llm, name, kind === "chat" ? "ChatModel" : "LLM"),
+        inputs,
         tags: tagsOf(tags),
         metadata: asDict(metadata),
         invocationParams: asDict(asDict(extraParams)?.invocation_params),

@@ -134,18 +134,24 @@ export class Recorder {
   }
 
   end(runId: string, end: RunEnd): boolean {
-    const t = now();
     const record = this.#runs.remove(runId);
     if (!record) return false;
-    if (!record.hidden)
+    this.#finish(record, end);
+    return true;
+  }
+
+  /** Emits a finished run: its event (unless hidden) and, for a root, the session's completion. */
+  #finish(record: RunRecord, end: RunEnd): void {
+    const t = now();
+    if (!record.hidden) {
       this.#enqueue({
         kind: "event",
         sessionId: record.sessionId,
         eventId: record.runId,
         body: this.#eventBody(record, end, t),
       });
+    }
     if (record.root?.manageSession) this.#endSession(record, end, t);
-    return true;
   }
 
   /** The session id of the most recent root run. */
@@ -187,21 +193,11 @@ export class Recorder {
   }
 
   #abandon(record: RunRecord, reason: string): void {
-    const t = now();
-    const end: RunEnd = {
+    this.#finish(record, {
       outputs: {},
       error: `RunNotEnded: LangChain never reported the end of this run; ${reason}.`,
       metadata: { unfinished: true },
-    };
-    if (!record.hidden) {
-      this.#enqueue({
-        kind: "event",
-        sessionId: record.sessionId,
-        eventId: record.runId,
-        body: this.#eventBody(record, end, t),
-      });
-    }
-    if (record.root?.manageSession) this.#endSession(record, end, t);
+    });
   }
 
   #rootInfo(run: RunStart, overrides: CallOverrides): RootInfo {
