@@ -4,7 +4,7 @@
  * sees an exception."
  */
 import { RunnableLambda } from "@langchain/core/runnables";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HoneyHiveHandler, startCollector } from "../src/index.js";
 import { useCollector } from "./helpers/setup.js";
 import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
@@ -118,6 +118,30 @@ describe("transient failures", () => {
     expect(sessions).toHaveLength(5);
     expect(requests.some((r) => r.path === "/v1/events/batch" && r.status === 200)).toBe(true);
     expect(requests.filter((r) => r.path === "/v1/events")).toHaveLength(0);
+  });
+});
+
+describe("verbose logging", () => {
+  it("HH_VERBOSE=true logs each retry at debug level; without it nothing is said about retries", async () => {
+    hh.collector.setFaults(({ attempt }) => (attempt === 1 ? { status: 503 } : undefined));
+    const quiet = memoryLogger();
+    const q = hh.handler({ ...fast, logger: quiet.logger });
+    await runChains(q, 1);
+    await q.flush({ timeoutMs: 10_000 });
+    expect(quiet.lines.filter((l) => l.message.includes("retrying"))).toEqual([]);
+
+    const verbose = memoryLogger();
+    vi.stubEnv("HH_VERBOSE", "true");
+    try {
+      const v = hh.handler({ ...fast, logger: verbose.logger });
+      await runChains(v, 1);
+      await v.flush({ timeoutMs: 10_000 });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const retries = verbose.lines.filter((l) => l.level === "debug" && l.message.includes("retrying"));
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]?.message).toContain("503");
   });
 });
 

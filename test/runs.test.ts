@@ -81,6 +81,33 @@ describe("errors", () => {
   });
 });
 
+describe("tool messages", () => {
+  it("a tool that returns a ToolMessage with status error is recorded as an error, with its tool_call_id", async () => {
+    const { ToolMessage } = await import("@langchain/core/messages");
+    const handler = hh.handler();
+    const picky = tool(
+      async (_input, config) =>
+        new ToolMessage({
+          content: "city not found",
+          tool_call_id: config.toolCall?.id ?? "call_x",
+          status: "error",
+        }),
+      { name: "picky", description: "fails softly", schema: z.object({ city: z.string() }) },
+    );
+    const result = await picky.invoke(
+      { id: "call_42", name: "picky", args: { city: "Atlantis" }, type: "tool_call" },
+      { callbacks: [handler] },
+    );
+    expect(result.status).toBe("error");
+    await handler.flush();
+    const event = byName(hh.collector.events, "picky");
+    expect(event.error).toBe("ToolError: city not found");
+    expect(event.outputs).toEqual({ output: "city not found" });
+    expect(event.metadata?.tool_call_id).toBe("call_42");
+    expect(event.inputs).toEqual({ city: "Atlantis" });
+  });
+});
+
 describe("concurrency", () => {
   it("20 concurrent root invocations on one handler make 20 separate sessions with no cross-links", async () => {
     const handler = hh.handler();
