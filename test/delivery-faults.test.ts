@@ -160,6 +160,53 @@ describe("outages", () => {
   });
 });
 
+describe("batch mode ordering", () => {
+  it("sessions are created before their events and events before their updates, across gathered batches", async () => {
+    // A slow server lets a backlog build, so batches gather events past session starts and updates.
+    hh.collector.setFaults(() => ({ delayMs: 20 }));
+    const handler = hh.handler({ ...fast, batch: true, concurrency: 4 });
+    const runIds: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const runId = `01937b0e-cccc-7000-8000-${String(i).padStart(12, "0")}`;
+      runIds.push(runId);
+      await smallChain().invoke({ name: `b${i}` }, { callbacks: [handler], runId });
+      handler.enrichEvent(runId, { feedback: { rating: i } });
+    }
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result).toMatchObject({ failed: 0, dropped: 0, timedOut: false });
+    const { requests, events, sessions } = hh.collector;
+    expect(events).toHaveLength(12 * EVENTS_PER_SMALL_CHAIN);
+    expect(sessions).toHaveLength(12);
+    for (const [i, id] of runIds.entries())
+      expect(events.find((e) => e.event_id === id)?.feedback).toEqual({ rating: i });
+    // Gathering worked: fewer batch requests than chains.
+    const batches = requests.filter((r) => r.path === "/v1/events/batch");
+    expect(batches.length).toBeLessThan(12);
+    // Order on arrival: each event's session came first; each update came after its event.
+    const arrival = (pred: (r: (typeof requests)[number]) => boolean) => requests.findIndex(pred);
+    for (const e of events) {
+      const sessionAt = arrival(
+        (r) => r.path === "/v1/sessions" && (r.body as { session_id?: string }).session_id === e.session_id,
+      );
+      const eventAt = arrival(
+        (r) =>
+          r.path === "/v1/events/batch" &&
+          (r.body as { events: { event_id: string }[] }).events.some((x) => x.event_id === e.event_id),
+      );
+      expect(sessionAt).toBeGreaterThanOrEqual(0);
+      expect(sessionAt).toBeLessThan(eventAt);
+    }
+    for (const id of runIds) {
+      const eventAt = arrival(
+        (r) =>
+          r.path === "/v1/events/batch" &&
+          (r.body as { events: { event_id: string }[] }).events.some((x) => x.event_id === id),
+      );
+      expect(arrival((r) => r.method === "PUT" && r.path === `/v1/events/${id}`)).toBeGreaterThan(eventAt);
+    }
+  });
+});
+
 describe("permanent failures", () => {
   it("an event the server always rejects with 400 is not retried and is reported once, by id", async () => {
     const { lines, logger } = memoryLogger();

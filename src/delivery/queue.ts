@@ -223,26 +223,40 @@ export class DeliveryQueue {
     return entry;
   }
 
-  #peek(): Entry | undefined {
-    return this.#waiting[this.#head];
-  }
-
   #pump(): void {
-    while (this.#active < this.#options.concurrency) {
+    const { batch, batchSize, concurrency } = this.#options;
+    while (this.#active < concurrency) {
       const first = this.#take();
       if (!first) return;
-      const entries = [first];
-      if (this.#options.batch && first.item.kind === "event") {
-        while (entries.length < this.#options.batchSize && this.#peek()?.item.kind === "event") {
-          entries.push(this.#take() as Entry);
-        }
+      if (!batch || first.item.kind !== "event") {
+        this.#start([first]);
+        continue;
       }
-      this.#active++;
-      void this.#process(entries).finally(() => {
-        this.#active--;
-        this.#pump();
-      });
+      // Batch mode: gather the events waiting behind this one, also past the session starts and
+      // updates between them (each root brings one of each). Session starts are dispatched before
+      // the batch and updates after it, so whatever an item needs is already registered as
+      // pending when it is dispatched. These few extra requests may exceed `concurrency` here;
+      // the undici pool still opens at most `concurrency` connections and queues the rest.
+      const events = [first];
+      const updates: Entry[] = [];
+      while (events.length < batchSize) {
+        const next = this.#take();
+        if (!next) break;
+        if (next.item.kind === "event") events.push(next);
+        else if (next.item.kind === "session") this.#start([next]);
+        else updates.push(next);
+      }
+      this.#start(events);
+      for (const update of updates) this.#start([update]);
     }
+  }
+
+  #start(entries: Entry[]): void {
+    this.#active++;
+    void this.#process(entries).finally(() => {
+      this.#active--;
+      this.#pump();
+    });
   }
 
   /**
