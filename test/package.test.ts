@@ -4,7 +4,7 @@
  * copy of @langchain/core).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,5 +77,53 @@ describe("the packed package", () => {
     expect(esm.trim()).toBe("honeyhive_handler");
     const cli = run("npx", ["--no-install", "honeyhive-langchain", "--help"], app);
     expect(cli).toContain("collector");
+  });
+
+  it("works with @langchain/core 0.3 (the oldest line in the peer range)", { timeout: 300_000 }, () => {
+    const packed = readdirSync(work).find((f) => f.endsWith(".tgz"));
+    expect(packed).toBeDefined();
+    const app = join(work, "app-core03");
+    execFileSync("mkdir", ["-p", app]);
+    writeFileSync(
+      join(app, "package.json"),
+      JSON.stringify({ name: "app03", version: "1.0.0", private: true, type: "module" }),
+    );
+    run(
+      "npm",
+      [
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        join(work, packed ?? ""),
+        "@langchain/core@0.3",
+      ],
+      app,
+    );
+    writeFileSync(
+      join(app, "trace.js"),
+      `import { HoneyHiveHandler, startCollector } from "honeyhive-langchain";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { StringOutputParser } from "@langchain/core/output_parsers";
+import core from "@langchain/core/package.json" with { type: "json" };
+const collector = await startCollector();
+const handler = new HoneyHiveHandler({ apiKey: "k", serverUrl: collector.url });
+const chain = ChatPromptTemplate.fromTemplate("hi {x}").pipe(new FakeListChatModel({ responses: ["hello"] })).pipe(new StringOutputParser());
+const answer = await chain.invoke({ x: 1 }, { callbacks: [handler] });
+const result = await handler.shutdown();
+const model = collector.events.find((e) => e.event_type === "model");
+console.log(JSON.stringify({ core: core.version, answer, sent: result.sent, events: collector.events.length, rejected: collector.requests.filter((r) => r.status !== 200).length, input: model?.inputs }));
+await collector.close();
+`,
+    );
+    const out = JSON.parse(run("node", ["trace.js"], app).trim()) as Record<string, unknown>;
+    expect(String(out.core)).toMatch(/^0\.3\./);
+    expect(out).toMatchObject({
+      answer: "hello",
+      events: 4,
+      rejected: 0,
+      input: { chat_history: [{ role: "user", content: "hi 1" }] },
+    });
   });
 });
