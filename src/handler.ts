@@ -20,7 +20,7 @@ import { modelConfig, modelMetadata, modelOutputs, responseMetadataOf } from "./
 import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
-import type { Enrichment } from "./runs/run-store.js";
+import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { sessionIdFor } from "./runs/sessions.js";
 import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
 
@@ -173,23 +173,30 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     return this;
   }
 
-  #end(callback: string, runId: unknown, end: () => RunEnd): void {
+  /** Ends a run; `end` builds its outputs from the open record (which holds what the start saw). */
+  #end(callback: string, runId: unknown, end: (record: RunRecord) => RunEnd): void {
     this.#guard(callback, (r) => {
-      if (typeof runId !== "string" || !r.get(runId)) {
+      const record = typeof runId === "string" ? r.get(runId) : undefined;
+      if (!record) {
         this.#logger.debug(
           `${callback} for a run this handler did not see start (${String(runId)}): ignored`,
         );
         return;
       }
-      r.end(runId, end());
+      r.end(record.runId, end(record));
     });
   }
 
-  #error(callback: string, err: unknown, runId: unknown, extra?: (end: RunEnd) => void): void {
-    this.#end(callback, runId, () => {
+  #error(
+    callback: string,
+    err: unknown,
+    runId: unknown,
+    extra?: (end: RunEnd, record: RunRecord) => void,
+  ): void {
+    this.#end(callback, runId, (record) => {
       const info = describeError(err);
       const end: RunEnd = { outputs: {}, error: info.error, metadata: info.metadata };
-      extra?.(end);
+      extra?.(end, record);
       return end;
     });
   }
@@ -271,23 +278,16 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
-    this.#guard("handleLLMEnd", (r) => {
-      const record = r.get(runId);
-      const chat = record?.kind === "chat";
-      this.#end("handleLLMEnd", runId, () => ({
-        outputs: modelOutputs(output, chat),
-        metadata: modelMetadata(output),
-        config: modelConfig(record?.invocationParams, record?.metadata, responseMetadataOf(output)),
-      }));
-    });
+    this.#end("handleLLMEnd", runId, (record) => ({
+      outputs: modelOutputs(output, record.kind === "chat"),
+      metadata: modelMetadata(output),
+      config: modelConfig(record.invocationParams, record.metadata, responseMetadataOf(output)),
+    }));
   }
 
   override handleLLMError(err: unknown, runId: string): void {
-    this.#guard("handleLLMError", (r) => {
-      const record = r.get(runId);
-      this.#error("handleLLMError", err, runId, (end) => {
-        end.config = modelConfig(record?.invocationParams, record?.metadata, undefined);
-      });
+    this.#error("handleLLMError", err, runId, (end, record) => {
+      end.config = modelConfig(record.invocationParams, record.metadata, undefined);
     });
   }
 
