@@ -93,3 +93,29 @@ describe("a script that never calls flush()", () => {
     }
   });
 });
+
+describe("a handler per request", () => {
+  it("each handler becomes garbage once its events are delivered", async () => {
+    const collector = await startCollector();
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "fixtures/handler-per-request.ts")],
+          { env: { ...process.env, COLLECTOR_URL: collector.url }, stdio: ["ignore", "pipe", "inherit"] },
+        );
+        let stdout = "";
+        child.stdout.on("data", (d) => {
+          stdout += d;
+        });
+        child.on("error", reject);
+        child.on("exit", () => resolve(stdout));
+      });
+      expect(collector.events).toHaveLength(20 * EVENTS_PER_SMALL_CHAIN);
+      const { alive } = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { alive: number };
+      expect(alive).toBe(0);
+    } finally {
+      await collector.close();
+    }
+  });
+});

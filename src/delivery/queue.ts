@@ -104,7 +104,6 @@ export class DeliveryQueue {
     this.#exporter = exporter;
     this.#options = options;
     this.#exitTimeoutMs = exitTimeoutMs;
-    liveQueues.add(this);
     installExitHook();
   }
 
@@ -123,6 +122,9 @@ export class DeliveryQueue {
     const seq = ++this.#seq;
     this.#waiting.push({ seq, item });
     this.#outstanding.add(seq);
+    // Registered only while it has work: an idle queue (say, of a handler created per request and
+    // already flushed) must not be kept alive by the exit hook's registry.
+    liveQueues.add(this);
     this.#schedule();
     return true;
   }
@@ -187,7 +189,9 @@ export class DeliveryQueue {
   }
 
   #settle(seq: number): void {
-    if (!this.#outstanding.delete(seq) || this.#flushWaiters.length === 0) return;
+    if (!this.#outstanding.delete(seq)) return;
+    if (this.#outstanding.size === 0) liveQueues.delete(this);
+    if (this.#flushWaiters.length === 0) return;
     const ready: FlushWaiter[] = [];
     for (const w of this.#flushWaiters) {
       if (seq > w.target) continue;
