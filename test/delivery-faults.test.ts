@@ -260,6 +260,28 @@ describe("permanent failures", () => {
     for (const r of hh.collector.requests) expect(JSON.stringify(r.body)).not.toContain(key);
   });
 
+  it("with the server down for good, giving up is warned once, not once per event (onError still gets each)", async () => {
+    const port = await closedPort();
+    const { lines, logger } = memoryLogger();
+    const errors: Error[] = [];
+    const handler = new HoneyHiveHandler({
+      apiKey: "k-123456",
+      serverUrl: `http://127.0.0.1:${port}`,
+      logger,
+      retryBudgetMs: 400,
+      maxRetries: 2,
+      onError: (e) => errors.push(e),
+    });
+    await runChains(handler, 3);
+    const result = await handler.flush({ timeoutMs: 10_000 });
+    await handler.shutdown({ timeoutMs: 100 });
+    expect(result.failed).toBe(3 * (EVENTS_PER_SMALL_CHAIN + 2));
+    const warnings = lines.filter((l) => l.level === "warn" || l.level === "error");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain("giving up");
+    expect(errors).toHaveLength(3 * (EVENTS_PER_SMALL_CHAIN + 2));
+  });
+
   it("with the server down for good, the app is unaffected and flush() returns by its deadline", async () => {
     const port = await closedPort();
     const { logger } = memoryLogger();

@@ -18,6 +18,8 @@ export interface ExportRequest {
 
 export type ExportOutcome = "sent" | "failed" | "aborted";
 
+const GIVE_UP_WARNING_INTERVAL_MS = 60_000;
+
 export interface ExporterOptions {
   maxRetries: number;
   retryBudgetMs: number;
@@ -59,6 +61,8 @@ export class Exporter {
   #outageUntil = 0;
   /** The one request probing an unavailable server; the others wait for its answer. */
   #probe: Promise<void> | undefined;
+  #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
+  #quietGiveUps = 0;
 
   constructor(client: HttpClient, options: ExporterOptions) {
     this.#client = client;
@@ -162,6 +166,11 @@ export class Exporter {
     }
   }
 
+  /**
+   * Reports an item given up after retries. Every one goes to onError, but while the server stays
+   * down every queued item would say the same thing, so the log gets one warning a minute (with a
+   * count of the ones in between) and the rest at debug level.
+   */
   #giveUp(
     request: ExportRequest,
     attempts: number,
@@ -173,7 +182,18 @@ export class Exporter {
       `giving up on ${request.describe} (${request.method} ${request.path}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
       status,
     );
-    this.#options.logger.warn(error.message);
+    const now = Date.now();
+    if (now - this.#lastGiveUpWarning >= GIVE_UP_WARNING_INTERVAL_MS) {
+      const more = this.#quietGiveUps
+        ? ` (and ${this.#quietGiveUps} more item(s) since the last such warning; stats().failed counts them all)`
+        : "";
+      this.#options.logger.warn(`${error.message}${more}`);
+      this.#lastGiveUpWarning = now;
+      this.#quietGiveUps = 0;
+    } else {
+      this.#quietGiveUps++;
+      this.#options.logger.debug(error.message);
+    }
     this.#options.onError(error);
   }
 
