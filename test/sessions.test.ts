@@ -74,6 +74,23 @@ describe("session options", () => {
     expect(events.every((e) => e.session_id === sessions[0]?.session_id)).toBe(true);
   });
 
+  it("every kind of root run starts its own session: a root tool does not join the previous trace", async () => {
+    const { tool } = await import("@langchain/core/tools");
+    const { z } = await import("zod");
+    const handler = hh.handler();
+    const ping = tool(async () => "pong", { name: "ping", description: "ping", schema: z.object({}) });
+    await echo.invoke("first", { callbacks: [handler] });
+    await ping.invoke({}, { callbacks: [handler] });
+    await new ScriptedChatModel({ replies: [{ content: "hi" }] }).invoke("x", { callbacks: [handler] });
+    await handler.flush();
+    const { sessions, events } = hh.collector;
+    expect(sessions).toHaveLength(3);
+    const toolEvent = events.find((e) => e.event_name === "ping");
+    expect(toolEvent?.parent_id).toBe(toolEvent?.session_id);
+    expect(new Set(events.map((e) => e.session_id)).size).toBe(3);
+    expect(sessions.find((s) => s.session_id === toolEvent?.session_id)?.session_name).toBe("ping");
+  });
+
   it("the handler's own metadata key never reaches event metadata", async () => {
     const handler = hh.handler();
     await echo.invoke("x", {
