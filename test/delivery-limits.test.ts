@@ -54,6 +54,18 @@ describe("size limits", () => {
     for (const r of hh.collector.requests) expect(r.bytes).toBeLessThan(5 * 1024 * 1024);
   });
 
+  it("a value with millions of nested objects is cut at a node budget and still delivered", async () => {
+    const handler = hh.handler();
+    const grid = Array.from({ length: 1500 }, (_, i) => Array.from({ length: 1500 }, (_, j) => ({ i, j })));
+    await RunnableLambda.from(() => "ok")
+      .withConfig({ runName: "grid" })
+      .invoke({ grid }, { callbacks: [handler] });
+    const result = await handler.flush();
+    expect(result.failed).toBe(0);
+    const event = byName(hh.collector.events, "grid");
+    expect(JSON.stringify(event.inputs)).toContain("…[truncated: more than 100000 objects in one value]");
+  });
+
   it("maxFieldLength sets the longest string kept", async () => {
     const handler = hh.handler({ maxFieldLength: 1000 });
     await RunnableLambda.from((s: string) => s.length)

@@ -20,9 +20,24 @@ export type Prepared<T> = { ok: true; body: T; json: string; bytes: number } | {
 /** Fields that carry application data and may be shrunk to fit the request limit. */
 const BULKY_FIELDS = ["inputs", "outputs", "metadata", "config", "feedback", "metrics", "user_properties"];
 
+const OBJECT_FIELDS = new Set(BULKY_FIELDS);
+
+/**
+ * Each top-level field is walked on its own, so one huge field exhausting the serializer's node
+ * budget cannot turn the others into markers; and the fields the contract wants as objects stay
+ * objects whatever they held (a mask may return anything).
+ */
 function serializeBody(raw: Dict, limits: SerializeLimits): Dict {
-  const safe = toJsonSafe(raw, limits);
-  return isObject(safe) ? (safe as Dict) : {};
+  const out: Dict = {};
+  if (!isObject(raw)) return out;
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const safe = toJsonSafe(value, limits);
+    const needsObject = OBJECT_FIELDS.has(key) && !(key === "outputs" && safe === null);
+    out[key] = needsObject && (!isObject(safe) || Array.isArray(safe)) ? { value: safe } : safe;
+  }
+  return out;
 }
 
 /**

@@ -15,9 +15,19 @@ export interface SerializeLimits {
   maxDepth: number;
   /** Most array items / object keys kept per container. */
   maxItems: number;
+  /**
+   * Most objects and arrays walked in one value. Bounds the CPU one event can take on the event
+   * loop (a peer's tracer lagged apps serializing huge payloads); the rest becomes a marker.
+   */
+  maxNodes: number;
 }
 
-export const DEFAULT_LIMITS: SerializeLimits = { maxStringLength: 100_000, maxDepth: 24, maxItems: 5_000 };
+export const DEFAULT_LIMITS: SerializeLimits = {
+  maxStringLength: 100_000,
+  maxDepth: 24,
+  maxItems: 5_000,
+  maxNodes: 100_000,
+};
 
 export const TRUNCATION_MARKER = "…[truncated";
 
@@ -35,6 +45,7 @@ function describeBinary(value: ArrayBufferView | ArrayBuffer): string {
 /** Converts a value to a JSON-safe value. Never throws. */
 export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
   const ancestors: object[] = [];
+  let nodes = 0;
 
   const walk = (v: unknown, depth: number): unknown => {
     switch (typeof v) {
@@ -57,6 +68,8 @@ export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIM
     const obj = v as object;
     if (ancestors.includes(obj)) return "[Circular]";
     if (depth >= limits.maxDepth) return "[MaxDepth]";
+    if (++nodes > limits.maxNodes)
+      return `${TRUNCATION_MARKER}: more than ${limits.maxNodes} objects in one value]`;
     ancestors.push(obj);
     try {
       return walkObject(obj, depth);
