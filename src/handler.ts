@@ -16,7 +16,7 @@ import { Exporter } from "./delivery/exporter.js";
 import { HttpClient } from "./delivery/http-client.js";
 import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/queue.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
-import { modelConfig, modelMetadata, modelOutputs, responseMetadataOf } from "./mapping/model.js";
+import { modelConfig, modelEnd } from "./mapping/model.js";
 import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
@@ -278,11 +278,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
-    this.#end("handleLLMEnd", runId, (record) => ({
-      outputs: modelOutputs(output, record.kind === "chat"),
-      metadata: modelMetadata(output),
-      config: modelConfig(record.invocationParams, record.metadata, responseMetadataOf(output)),
-    }));
+    this.#end("handleLLMEnd", runId, (record) =>
+      modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata),
+    );
   }
 
   override handleLLMError(err: unknown, runId: string): void {

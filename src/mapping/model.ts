@@ -63,7 +63,7 @@ interface Generation {
 }
 
 /** The generations of the run's single prompt (LangChain gives one list per prompt). */
-export function generationsOf(result: unknown): Generation[] {
+function generationsOf(result: unknown): Generation[] {
   if (!isObject(result) || !Array.isArray(result.generations)) return [];
   const first = result.generations[0];
   return Array.isArray(first) ? (first.filter(isObject) as Generation[]) : [];
@@ -76,8 +76,8 @@ function messageOf(gen: Generation): Dict | undefined {
   return m.lc === 1 && isObject(m.kwargs) ? m.kwargs : m;
 }
 
-export function responseMetadataOf(result: unknown): Dict | undefined {
-  for (const gen of generationsOf(result)) {
+function responseMetadataOf(gens: Generation[]): Dict | undefined {
+  for (const gen of gens) {
     const rm = messageOf(gen)?.response_metadata;
     if (isObject(rm) && Object.keys(rm).length) return rm;
   }
@@ -95,8 +95,7 @@ function chatChoice(gen: Generation): Dict {
 }
 
 /** `outputs` of a model event: the assistant message (chat) or `{text}` (completion); all choices when n > 1. */
-export function modelOutputs(result: unknown, chat: boolean): Dict {
-  const gens = generationsOf(result);
+function modelOutputs(gens: Generation[], chat: boolean): Dict {
   if (gens.length === 0) return {};
   const choices = gens.map((g) => (chat && messageOf(g) ? chatChoice(g) : { text: g.text ?? "" }));
   const first = choices[0] as Dict;
@@ -105,7 +104,7 @@ export function modelOutputs(result: unknown, chat: boolean): Dict {
 
 // ---- token usage -------------------------------------------------------------------------
 
-export interface Usage {
+interface Usage {
   input?: number;
   output?: number;
   total?: number;
@@ -124,7 +123,7 @@ function sumDefined(...values: (number | undefined)[]): number | undefined {
 }
 
 /** Reads one usage object in any of the shapes LangChain and providers use. */
-export function readUsage(u: unknown): Usage | undefined {
+function readUsage(u: unknown): Usage | undefined {
   if (!isObject(u)) return undefined;
   const usage: Usage = {};
   const inputDetails = isObject(u.input_token_details) ? u.input_token_details : undefined;
@@ -182,9 +181,8 @@ export function readUsage(u: unknown): Usage | undefined {
 }
 
 /** Every place usage can be, most specific first. */
-function usageSources(result: unknown): unknown[] {
+function usageSources(result: unknown, gens: Generation[]): unknown[] {
   const sources: unknown[] = [];
-  const gens = generationsOf(result);
   for (const gen of gens) sources.push(messageOf(gen)?.usage_metadata);
   if (isObject(result) && isObject(result.llmOutput)) {
     const llmOutput = result.llmOutput;
@@ -201,9 +199,9 @@ function usageSources(result: unknown): unknown[] {
 }
 
 /** Merges usage from all sources: counts from the first source that has them, details filled from any. */
-export function extractUsage(result: unknown): Usage {
+function extractUsage(result: unknown, gens: Generation[]): Usage {
   const merged: Usage = {};
-  for (const source of usageSources(result)) {
+  for (const source of usageSources(result, gens)) {
     const u = readUsage(source);
     if (!u) continue;
     if (
@@ -223,9 +221,9 @@ export function extractUsage(result: unknown): Usage {
 }
 
 /** Model metadata extras: token counts (absent when unknown, never 0 by default), finish reason, cost. */
-export function modelMetadata(result: unknown): Dict {
+function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined): Dict {
   const out: Dict = {};
-  const usage = extractUsage(result);
+  const usage = extractUsage(result, gens);
   const set = (key: string, v: number | undefined): void => {
     if (v !== undefined) out[key] = v;
   };
@@ -238,9 +236,8 @@ export function modelMetadata(result: unknown): Dict {
   set("cache_write_input_tokens", usage.cacheWrite);
   set("reasoning_tokens", usage.reasoning);
 
-  const gen = generationsOf(result)[0];
+  const gen = gens[0];
   const info = gen && isObject(gen.generationInfo) ? gen.generationInfo : undefined;
-  const rm = responseMetadataOf(result);
   const finish = firstString(
     info?.finish_reason,
     rm?.finish_reason,
@@ -254,4 +251,23 @@ export function modelMetadata(result: unknown): Dict {
   const cost = num(rm?.cost) ?? num(rmUsage?.cost) ?? num(llmOutput?.cost) ?? num(info?.cost);
   if (cost !== undefined) out.cost = cost;
   return out;
+}
+
+/**
+ * Everything a model event takes from LangChain's LLMResult — outputs, metadata (usage, finish
+ * reason, cost) and config — reading the generations and response metadata once.
+ */
+export function modelEnd(
+  result: unknown,
+  chat: boolean,
+  invocationParams: Dict | undefined,
+  metadata: Dict | undefined,
+): { outputs: Dict; metadata: Dict; config: Dict } {
+  const gens = generationsOf(result);
+  const rm = responseMetadataOf(gens);
+  return {
+    outputs: modelOutputs(gens, chat),
+    metadata: modelMetadata(result, gens, rm),
+    config: modelConfig(invocationParams, metadata, rm),
+  };
 }
