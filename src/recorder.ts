@@ -83,7 +83,7 @@ export class Recorder {
     } else {
       const overrides = callOverrides(run.metadata);
       root = this.#rootInfo(run, overrides);
-      sessionId = root.sessionKey ? sessionIdFor(root.sessionKey) : crypto.randomUUID();
+      sessionId = root.sessionId;
       parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;
       this.#lastSessionId = sessionId;
       if (!this.#sessionStarts.has(sessionId)) this.#sessionStarts.set(sessionId, { wall: t.wall });
@@ -203,8 +203,9 @@ export class Recorder {
   #rootInfo(run: RunStart, overrides: CallOverrides): RootInfo {
     const o = this.#options;
     const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
+    const sessionId = sessionKey ? sessionIdFor(sessionKey) : crypto.randomUUID();
     const sessionMetadata: Dict = { ...o.metadata, ...overrides.metadata };
-    if (sessionKey && sessionIdFor(sessionKey) !== sessionKey) sessionMetadata.session_key = sessionKey;
+    if (sessionKey && sessionId !== sessionKey) sessionMetadata.session_key = sessionKey;
     if (o.tags?.length) sessionMetadata.tags = o.tags;
     const userProperties =
       o.userProperties || overrides.userProperties
@@ -213,7 +214,7 @@ export class Recorder {
     const linked = (overrides.parentEventId ?? o.parentEventId) !== undefined;
     return {
       manageSession: o.manageSession ?? !linked,
-      sessionKey,
+      sessionId,
       sessionName: overrides.sessionName ?? o.sessionName ?? run.name,
       userProperties,
       sessionMetadata,

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Dict } from "../mapping/langchain-objects.js";
+import { GenerationalMap } from "../util/generational-map.js";
 import type { BodyTransform } from "../wire/prepare.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
@@ -81,8 +82,14 @@ export function privacyTransform(
 export function sessionSampler(rate: number): (sessionId: string) => boolean {
   if (rate >= 1) return () => true;
   if (rate <= 0) return () => false;
+  // Asked for every item enqueued: hash each session once, not once per event.
+  const decided = new GenerationalMap<string, boolean>(2_000);
   return (sessionId) => {
+    const known = decided.get(sessionId);
+    if (known !== undefined) return known;
     const h = createHash("sha1").update(sessionId).digest();
-    return h.readUInt32BE(0) / 0x1_0000_0000 < rate;
+    const keep = h.readUInt32BE(0) / 0x1_0000_0000 < rate;
+    decided.set(sessionId, keep);
+    return keep;
   };
 }

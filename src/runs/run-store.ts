@@ -23,8 +23,8 @@ export type RunKind = "chain" | "chat" | "llm" | "tool" | "retriever";
 export interface RootInfo {
   /** False when the session belongs to the app (linked into an existing trace): no start, no completion. */
   manageSession: boolean;
-  /** The session key this root resolved to (undefined: a fresh session for this root). */
-  sessionKey: string | undefined;
+  /** The session this root resolved to: its key's id, or a fresh one. */
+  sessionId: string;
   sessionName: string;
   userProperties: Dict | undefined;
   sessionMetadata: Dict;
