@@ -79,23 +79,15 @@ export class CollectorStore {
   /** Applies PUT /v1/events/{id} to a session or an event. Returns false when neither exists. */
   update(id: string, body: UpdateEventRequest): boolean {
     const session = this.sessions.get(id);
-    if (session) {
-      session.updates.push(body);
-      const { children_ids, outputs, ...rest } = body;
-      mergeDefined(session, rest as Partial<StoredSession>);
-      if (outputs) session.outputs = outputs;
-      if (children_ids?.length) session.children_ids = children_ids;
-      return true;
-    }
-    const event = this.events.get(id);
-    if (event) {
-      const { outputs, children_ids, ...rest } = body;
-      mergeDefined(event, rest as Partial<StoredEvent>);
-      if (outputs) event.outputs = outputs;
-      if (children_ids?.length) event.children_ids = children_ids;
-      return true;
-    }
-    return false;
+    const target = session ?? this.events.get(id);
+    if (!target) return false;
+    session?.updates.push(body);
+    // Objects merge; outputs replace (null keeps the old ones); an empty children_ids is ignored.
+    const { children_ids, outputs, ...rest } = body;
+    mergeDefined(target, rest as Partial<StoredSession & StoredEvent>);
+    if (outputs) target.outputs = outputs;
+    if (children_ids?.length) target.children_ids = children_ids;
+    return true;
   }
 
   sessionEvents(sessionId: string): StoredEvent[] {
