@@ -3,9 +3,7 @@
  * undici pool) against raw undici posting the same bodies with the same concurrency.
  */
 import { Pool } from "undici";
-import { Exporter } from "../src/delivery/exporter.js";
-import { HttpClient } from "../src/delivery/http-client.js";
-import { DeliveryQueue } from "../src/delivery/queue.js";
+import { createDelivery } from "../src/delivery/delivery.js";
 
 const [mode, sinkUrl, countArg, concurrencyArg] = process.argv.slice(2);
 const count = Number(countArg ?? 20_000);
@@ -60,40 +58,30 @@ async function measure(bodies: Record<string, unknown>[]): Promise<{ ms: number;
 }
 
 async function viaTransport(bodies: Record<string, unknown>[]): Promise<{ sent: number }> {
-  const client = new HttpClient({
+  const delivery = createDelivery({
     serverUrl: sinkUrl as string,
     apiKey: "bench",
-    connections: concurrency,
+    concurrency,
     requestTimeoutMs: 30_000,
-  });
-  let queue: DeliveryQueue | undefined;
-  const exporter = new Exporter(client, {
     maxRetries: 3,
     retryBudgetMs: 30_000,
+    flushTimeoutMs: 120_000,
+    batchSize: 100,
+    maxRequestBytes: 4_500_000,
+    maxQueueBytes: 1024 * 1024 * 1024,
     logger: quiet,
     onError: () => {},
-    onRetry: () => queue?.countRetry(),
     redact: (t) => t,
   });
-  queue = new DeliveryQueue(
-    exporter,
-    {
-      maxQueueSize: count + 10,
-      maxQueueBytes: 1024 * 1024 * 1024,
-      concurrency,
-      batch: false,
-      batchSize: 100,
-      maxFieldLength: 100_000,
-      maxRequestBytes: 4_500_000,
-      logger: quiet,
-      onError: () => {},
-    },
-    10_000,
-  );
-  for (const [i, body] of bodies.entries())
-    queue.enqueue({ kind: "event", sessionId, eventId: String(i), body });
-  const result = await queue.flush(120_000);
-  await client.close();
+  const { pipeline } = delivery;
+  // The session belongs to the app (as with parentEventId): only events go out, as on the raw side.
+  const root = pipeline.beginRoot({ sessionId, shared: true, managed: false, startMembers: "" }, 0);
+  if (!root) throw new Error("root refused");
+  for (const [i, body] of bodies.entries()) {
+    const json = JSON.stringify(body);
+    pipeline.event(root, String(i), json, json.length);
+  }
+  const result = await delivery.shutdown(120_000);
   return { sent: result.sent };
 }
 

@@ -12,17 +12,18 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./config/options.js";
-import { Exporter } from "./delivery/exporter.js";
-import { HttpClient } from "./delivery/http-client.js";
-import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/queue.js";
+import { createDelivery, type Delivery } from "./delivery/delivery.js";
+import type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelEnd } from "./mapping/model.js";
-import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
-import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
+import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { sessionIdFor } from "./runs/sessions.js";
 import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
+import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
+import { members } from "./wire/snapshot.js";
 
 export interface FlushOptions {
   /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
@@ -73,6 +74,7 @@ const EMPTY_FLUSH: FlushResult = {
   retried: 0,
   failed: 0,
   dropped: 0,
+  droppedSessions: 0,
   timedOut: false,
 };
 
@@ -91,8 +93,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   readonly #options: ResolvedOptions;
   readonly #logger: Logger;
   readonly #recorder: Recorder | undefined;
-  readonly #queue: DeliveryQueue | undefined;
-  readonly #client: HttpClient | undefined;
+  readonly #delivery: Delivery | undefined;
   #stopped = false;
   #sampled: (sessionId: string) => boolean = () => true;
   #shutdownPromise: Promise<FlushResult> | undefined;
@@ -114,32 +115,19 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return;
     }
     const onError = (error: Error): void => this.#reportError(error);
-    this.#client = new HttpClient({
-      serverUrl: o.serverUrl,
+    this.#delivery = createDelivery({
+      ...o,
       apiKey: o.apiKey,
-      connections: o.concurrency,
-      requestTimeoutMs: o.requestTimeoutMs,
-    });
-    let queue: DeliveryQueue | undefined;
-    const exporter = new Exporter(this.#client, {
-      maxRetries: o.maxRetries,
-      retryBudgetMs: o.retryBudgetMs,
       logger: this.#logger,
       onError,
-      onRetry: () => queue?.countRetry(),
       redact: redactor(o.apiKey),
     });
-    queue = new DeliveryQueue(
-      exporter,
-      { ...o, logger: this.#logger, onError, transform: privacyTransform(o, onError) },
-      o.flushTimeoutMs,
-    );
-    this.#queue = queue;
     this.#sampled = sessionSampler(o.sampleRate);
-    const sampled = this.#sampled;
-    this.#recorder = new Recorder(o, (item) => {
-      if (sampled(item.sessionId ?? "")) queue.enqueue(item);
+    this.#recorder = new Recorder(o, this.#delivery.pipeline, {
+      sampled: this.#sampled,
+      mask: fieldMasker(o.mask, o.maskTimeoutMs, onError),
     });
+    if (o.verbose) this.#logger.info(`sending traces to ${o.serverUrl} (source "${o.source}")`);
   }
 
   /** The handler's own failures (bugs, bad arguments) are logged, never thrown into LangChain. */
@@ -327,7 +315,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     kwargs?: unknown,
   ): void {
     this.#end("handleChainEnd", runId, () => ({
-      outputs: asObject(outputs, "output"),
+      outputs,
       inputs: asDict(kwargs)?.inputs,
     }));
   }
@@ -471,8 +459,24 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     enrichment: EventEnrichment,
   ): boolean {
     const recorder = this.#recorder;
-    const queue = this.#queue;
-    if (!recorder || !queue || this.#stopped) return false;
+    const delivery = this.#delivery;
+    if (!recorder || !delivery || this.#stopped) return false;
+    try {
+      return this.#enrichSafely(method, targetId, sessionId, enrichment, recorder, delivery);
+    } catch (error) {
+      this.#reportError(error instanceof Error ? error : new Error(String(error)));
+      return false;
+    }
+  }
+
+  #enrichSafely(
+    method: string,
+    targetId: string,
+    sessionId: string | undefined,
+    enrichment: EventEnrichment,
+    recorder: Recorder,
+    delivery: Delivery,
+  ): boolean {
     const parsed = enrichmentSchema.safeParse(enrichment);
     if (typeof targetId !== "string" || !targetId || !parsed.success) {
       this.#logger.warn(
@@ -480,18 +484,27 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       );
       return false;
     }
+    if (recorder.recorded(targetId) === false) return false;
     if (sessionId !== undefined && !this.#sampled(sessionId)) return false;
+    // Snapshotted now, like every value the app hands over: later mutation changes nothing.
+    const fields: Enrichment = {};
     const { userProperties, ...rest } = parsed.data;
-    const fields: Enrichment = { ...rest, ...(userProperties ? { user_properties: userProperties } : {}) };
+    for (const [key, value] of Object.entries({ ...rest, user_properties: userProperties })) {
+      if (value !== undefined) fields[key as keyof Enrichment] = toJsonSafe(value, DEFAULT_LIMITS) as Dict;
+    }
     if (recorder.enrichOpen(targetId, fields)) return true;
-    return queue.enqueue({ kind: "update", targetId, sessionId, body: { ...fields } });
+    const body: Record<string, string> = {};
+    for (const [key, value] of Object.entries(fields)) body[key] = JSON.stringify(value);
+    delivery.pipeline.update(targetId, sessionId, `{${members(body)}}`);
+    return true;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
   /** Delivery counters, plus the number of runs still open. */
   stats(): HandlerStats {
-    return { ...(this.#queue?.stats() ?? EMPTY_FLUSH), openRuns: this.#recorder?.openRuns ?? 0 };
+    const { timedOut: _, ...empty } = EMPTY_FLUSH;
+    return { ...(this.#delivery?.pipeline.stats() ?? empty), openRuns: this.#recorder?.openRuns ?? 0 };
   }
 
   /**
@@ -499,16 +512,16 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
    * background queue — or gives up at the deadline. Resolves with the delivery counters; never rejects.
    */
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
-    const queue = this.#queue;
-    if (!queue) return { ...EMPTY_FLUSH };
-    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const pipeline = this.#delivery?.pipeline;
+    if (!pipeline) return { ...EMPTY_FLUSH };
+    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);
-      return await queue.flush(Math.max(0, deadline - Date.now()));
+      return await pipeline.flush(Math.max(0, deadline - Date.now()));
     } catch (error) {
       this.#logger.debug(`flush failed: ${error instanceof Error ? error.message : error}`);
-      return { ...queue.stats(), timedOut: true };
+      return { ...pipeline.stats(), timedOut: true };
     }
   }
 
@@ -517,32 +530,56 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
    * callbacks are no-ops. Idempotent; never rejects.
    */
   shutdown(options: FlushOptions = {}): Promise<FlushResult> {
-    this.#shutdownPromise ??= this.#shutdown(options);
-    return this.#shutdownPromise;
+    if (!this.#shutdownPromise) {
+      this.#shutdownPromise = this.#shutdown(options);
+      return this.#shutdownPromise;
+    }
+    // A second call with its own deadline waits for the first, but no longer than its own deadline.
+    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
+    const first = this.#shutdownPromise;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ ...pickFlush(this), timedOut: true }), timeoutMs);
+      void first.then((result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
   }
 
   async #shutdown(options: FlushOptions): Promise<FlushResult> {
-    const queue = this.#queue;
-    if (!queue) {
+    const delivery = this.#delivery;
+    if (!delivery) {
       this.#stopped = true;
       return { ...EMPTY_FLUSH };
     }
-    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);
       this.#stopped = true;
       this.#recorder?.abandonAll("the handler was shut down first");
-      const result = await queue.shutdown(Math.max(0, deadline - Date.now()));
-      if (result.timedOut) await this.#client?.destroy();
-      else await this.#client?.close();
-      return result;
+      return await delivery.shutdown(Math.max(0, deadline - Date.now()));
     } catch (error) {
       this.#stopped = true;
       this.#logger.debug(`shutdown failed: ${error instanceof Error ? error.message : error}`);
-      return { ...queue.stats(), timedOut: true };
+      return { ...delivery.pipeline.stats(), timedOut: true };
     }
   }
+}
+
+/** Largest delay a timer can hold (2^31 − 1 ms); beyond it Node fires at once with a warning. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A per-call deadline: Infinity → the longest timer; NaN, negative or missing → the default. */
+function timeoutOf(options: FlushOptions | undefined, fallback: number): number {
+  const t = options?.timeoutMs;
+  if (typeof t !== "number" || Number.isNaN(t) || t < 0) return fallback;
+  return Math.min(t, MAX_TIMER_MS);
+}
+
+function pickFlush(handler: HoneyHiveHandler): DeliveryStats {
+  const { openRuns: _, ...stats } = handler.stats();
+  return stats;
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */

@@ -17,7 +17,7 @@ export {
 export type { SessionTree, StoredEvent, StoredSession, TreeNode } from "./collector/store.js";
 export { HoneyHiveConfigError, type HoneyHiveHandlerOptions } from "./config/options.js";
 export { HoneyHiveDeliveryError } from "./delivery/exporter.js";
-export type { DeliveryStats, FlushResult } from "./delivery/queue.js";
+export type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 export { type EventEnrichment, type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
 export type { MaskContext, MaskedField, MaskFunction } from "./privacy/privacy.js";
 export type { Logger } from "./util/logger.js";

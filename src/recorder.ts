@@ -1,13 +1,22 @@
 /**
- * The recorder turns run starts and ends into HoneyHive sessions and events and hands them to the
- * delivery queue. It runs inside LangChain callbacks, so everything here is bookkeeping: no I/O,
- * no deep walks of application data (that happens in the delivery pipeline).
+ * The recorder turns run starts and ends into HoneyHive events and session parts and hands them to
+ * the delivery pipeline. It runs inside LangChain callbacks: values are snapshotted to JSON text
+ * here (inputs when a run starts, outputs when it ends), once, and nothing here does I/O or waits.
  */
 import type { ResolvedOptions } from "./config/options.js";
-import type { DeliveryItem } from "./delivery/queue.js";
+import type { DeliveryPipeline, Root, Text } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
 import { asObject } from "./mapping/values.js";
-import { type Enrichment, type RootInfo, type RunKind, type RunRecord, RunStore } from "./runs/run-store.js";
+import type { FieldMasker } from "./privacy/privacy.js";
+import {
+  type Clock,
+  type Enrichment,
+  type RootInfo,
+  type RunKind,
+  type RunRecord,
+  RunStore,
+  startTime,
+} from "./runs/run-store.js";
 import {
   type CallOverrides,
   callOverrides,
@@ -15,8 +24,9 @@ import {
   sessionIdFor,
   sessionKeyFor,
 } from "./runs/sessions.js";
-import { GenerationalMap } from "./util/generational-map.js";
 import type { EventType } from "./wire/contract.js";
+import { DEFAULT_LIMITS, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
+import { fitBody, jsonText, members, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
   runId: string;
@@ -33,12 +43,13 @@ export interface RunStart {
 }
 
 export interface RunEnd {
-  outputs: Dict;
+  outputs: unknown;
   error?: string | null;
   /** Replaces the start inputs (deferred-input streaming steps). */
   inputs?: unknown;
   config?: Dict;
   metadata?: Dict;
+  metrics?: Dict;
 }
 
 const EVENT_TYPE: Record<RunKind, EventType> = {
@@ -51,20 +62,27 @@ const EVENT_TYPE: Record<RunKind, EventType> = {
 
 const MAX_ANNOTATIONS = 100;
 
-/** `performance.now()` is monotonic; durations come from it, wall-clock stamps from Date.now(). */
-const now = (): { wall: number; perf: number } => ({ wall: Date.now(), perf: performance.now() });
+export interface RecorderHooks {
+  /** Whether a new root's session is recorded at all (sampling), decided once per root. */
+  sampled(sessionId: string): boolean;
+  mask: FieldMasker | undefined;
+}
 
 export class Recorder {
   readonly #options: ResolvedOptions;
-  readonly #enqueue: (item: DeliveryItem) => void;
+  readonly #pipeline: DeliveryPipeline;
+  readonly #hooks: RecorderHooks;
   readonly #runs = new RunStore();
+  readonly #limits: SerializeLimits;
+  readonly #source: string;
   #lastSessionId: string | undefined;
-  /** First start seen per session (bounded), for the duration of multi-turn sessions. */
-  readonly #sessionStarts = new GenerationalMap<string, { wall: number }>(2_000);
 
-  constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
+  constructor(options: ResolvedOptions, pipeline: DeliveryPipeline, hooks: RecorderHooks) {
     this.#options = options;
-    this.#enqueue = enqueue;
+    this.#pipeline = pipeline;
+    this.#hooks = hooks;
+    this.#limits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
+    this.#source = JSON.stringify(options.source);
   }
 
   get openRuns(): number {
@@ -72,21 +90,37 @@ export class Recorder {
   }
 
   start(run: RunStart): void {
-    const t = now();
+    // A caller without a run id cannot be tied into any tree (and must not open a run keyed "undefined").
+    if (typeof run.runId !== "string" || !run.runId) return;
+    // LangChain never starts a run twice; a caller that does must not split the tree in two.
+    if (this.#runs.get(run.runId)) return;
+    const perf = performance.now();
     const parent = this.#runs.parentOf(run.parentRunId);
     let sessionId: string;
     let parentEventId: string;
+    let clock: Clock;
+    let delivery: Root | null;
     let root: RootInfo | undefined;
+    let inputs: string;
     if (parent) {
       sessionId = parent.sessionId;
       parentEventId = parent.visibleId;
+      clock = parent.clock;
+      delivery = parent.delivery;
+      inputs = live(delivery) && !run.hidden ? this.#inputsText(run.inputs) : "{}";
     } else {
+      clock = { wall: Date.now(), perf };
       const overrides = callOverrides(run.metadata);
-      root = this.#rootInfo(run, overrides);
-      sessionId = root.sessionId;
-      parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;
+      const o = this.#options;
+      const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
+      sessionId = sessionKey ? sessionIdFor(sessionKey) : crypto.randomUUID();
+      const linked = (overrides.parentEventId ?? o.parentEventId) !== undefined;
+      root = { manageSession: o.manageSession ?? !linked, shared: sessionKey !== undefined };
+      parentEventId = overrides.parentEventId ?? o.parentEventId ?? sessionId;
       this.#lastSessionId = sessionId;
-      if (!this.#sessionStarts.has(sessionId)) this.#sessionStarts.set(sessionId, { wall: t.wall });
+      inputs = this.#hooks.sampled(sessionId) && !run.hidden ? this.#inputsText(run.inputs) : "";
+      delivery = inputs ? this.#beginRoot(run, sessionId, sessionKey, overrides, root, clock, inputs) : null;
+      if (!live(delivery)) inputs = "{}";
     }
     const record: RunRecord = {
       runId: run.runId,
@@ -96,19 +130,21 @@ export class Recorder {
       sessionId,
       parentEventId,
       root,
-      startTime: t.wall,
-      startPerf: t.perf,
-      inputs: run.inputs,
+      clock,
+      startPerf: perf,
+      delivery,
+      inputs,
       metadata: run.metadata,
       tags: run.tags,
       children: [],
     };
+    if (live(delivery)) this.#pipeline.hold(inputs.length);
+    if (run.defersInputs) record.rawInputs = run.inputs;
     if (run.invocationParams) record.invocationParams = run.invocationParams;
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;
     this.#runs.add(record);
-    if (root?.manageSession) this.#startSession(record, root);
-    this.#giveUpStale(t.wall);
+    this.#giveUpStale(clock.wall + (perf - clock.perf));
   }
 
   get(runId: string): RunRecord | undefined {
@@ -121,15 +157,16 @@ export class Recorder {
     if (record && record.firstTokenPerf === undefined) record.firstTokenPerf = performance.now();
   }
 
-  /** Adds a value to a list in the run's metadata (agent actions, custom events, text). */
+  /** Adds a value (snapshotted now) to a list in the run's metadata (agent actions, custom events, text). */
   annotate(runId: string, key: string, value: unknown): boolean {
     const record = this.#runs.get(runId);
     if (!record) return false;
+    if (!live(record.delivery)) return true;
     record.annotations ??= {};
     const existing = record.annotations[key];
     const list = Array.isArray(existing) ? existing : [];
     record.annotations[key] = list;
-    if (list.length < MAX_ANNOTATIONS) list.push(value);
+    if (list.length < MAX_ANNOTATIONS) list.push(toJsonSafe(value, this.#limits));
     return true;
   }
 
@@ -138,20 +175,6 @@ export class Recorder {
     if (!record) return false;
     this.#finish(record, end);
     return true;
-  }
-
-  /** Emits a finished run: its event (unless hidden) and, for a root, the session's completion. */
-  #finish(record: RunRecord, end: RunEnd): void {
-    const t = now();
-    if (!record.hidden) {
-      this.#enqueue({
-        kind: "event",
-        sessionId: record.sessionId,
-        eventId: record.runId,
-        body: this.#eventBody(record, end, t),
-      });
-    }
-    if (record.root?.manageSession) this.#endSession(record, end, t);
   }
 
   /** The session id of the most recent root run. */
@@ -163,7 +186,13 @@ export class Recorder {
     return this.#runs.sessionOf(runId);
   }
 
-  /** Merges app-supplied fields into a run that has not ended yet; false when it is not open. */
+  /** Whether the tree this run belongs to is recorded (false: not sampled, or refused for memory). */
+  recorded(runId: string): boolean | undefined {
+    const record = this.#runs.get(runId);
+    return record ? record.delivery !== null : undefined;
+  }
+
+  /** Merges app-supplied fields (snapshotted now) into a run that has not ended yet; false when it is not open. */
   enrichOpen(runId: string, enrichment: Enrichment): boolean {
     const record = this.#runs.get(runId);
     if (!record) return false;
@@ -181,13 +210,101 @@ export class Recorder {
     for (const record of this.#runs.takeAll()) this.#abandon(record, reason);
   }
 
+  // ---- internals ----------------------------------------------------------------------------
+
+  #inputsText(inputs: unknown): string {
+    if (this.#options.hideInputs) return HIDDEN;
+    return objectText(asObject(inputs, "input"), "input", this.#limits);
+  }
+
+  #outputsText(outputs: unknown): string {
+    if (this.#options.hideOutputs) return HIDDEN;
+    return objectText(asObject(outputs, "output"), "output", this.#limits);
+  }
+
+  #beginRoot(
+    run: RunStart,
+    sessionId: string,
+    sessionKey: string | undefined,
+    overrides: CallOverrides,
+    root: RootInfo,
+    clock: Clock,
+    inputs: string,
+  ): Root | null {
+    const o = this.#options;
+    const sessionMetadata: Dict = { ...o.metadata, ...overrides.metadata };
+    if (sessionKey && sessionId !== sessionKey) sessionMetadata.session_key = sessionKey;
+    if (o.tags?.length) sessionMetadata.tags = o.tags;
+    const userProperties =
+      o.userProperties || overrides.userProperties
+        ? { ...o.userProperties, ...overrides.userProperties }
+        : undefined;
+    const mask = this.#hooks.mask;
+    const sessionName = overrides.sessionName ?? o.sessionName ?? run.name;
+    const startMembers = join({
+      session_name: JSON.stringify(sessionName),
+      source: this.#source,
+      start_time: String(round(clock.wall)),
+      inputs: mask ? mask(inputs, "inputs", "session", sessionName) : inputs,
+      metadata: mask
+        ? mask(jsonText(sessionMetadata, this.#limits), "metadata", "session", sessionName)
+        : jsonText(sessionMetadata, this.#limits),
+      user_properties: userProperties ? jsonText(userProperties, this.#limits) : undefined,
+    });
+    return this.#pipeline.beginRoot(
+      { sessionId, shared: root.shared, managed: root.manageSession, startMembers },
+      inputs.length,
+    );
+  }
+
+  /** Emits a finished run: its event (unless hidden) and, for a root, the session's completion. */
+  #finish(record: RunRecord, end: RunEnd): void {
+    const delivery = record.delivery;
+    const perf = performance.now();
+    if (!delivery) return;
+    if (delivery.refused) {
+      if (!record.hidden) this.#pipeline.dropEvent();
+      return;
+    }
+    this.#pipeline.hold(-record.inputs.length);
+    const outputs = end.error !== undefined && isEmpty(end.outputs) ? "{}" : this.#outputsText(end.outputs);
+    const endTime = round(record.clock.wall + (perf - record.clock.perf));
+    const start = round(startTime(record));
+    if (!record.hidden) {
+      const body = this.#eventBody(record, end, outputs, start, endTime);
+      const size = typeof body === "string" ? body.length : record.inputs.length + outputs.length;
+      this.#pipeline.event(delivery, record.runId, body, size);
+    }
+    if (record.root?.manageSession) {
+      const parts: Record<string, Text | undefined> = {
+        outputs: this.#mask(outputs, "outputs", "session", record.name),
+        end_time: String(endTime),
+        // A session that may span several roots gets its duration from HoneyHive (earliest to latest event).
+        duration: record.root.shared ? undefined : String(endTime - start),
+      };
+      // UpdateEventRequest has no `error` field: a failed root is recorded in the session's metadata.
+      const meta = end.error
+        ? { error: end.error, ...(end.metadata ?? {}) }
+        : end.metadata?.interrupted
+          ? end.metadata
+          : undefined;
+      if (meta) parts.metadata = jsonText(meta, this.#limits);
+      this.#pipeline.endRoot(delivery, { members: join(parts) });
+    }
+  }
+
+  #mask(text: string, field: "inputs" | "outputs" | "metadata", eventType: string, name: string): Text {
+    const mask = this.#hooks.mask;
+    return mask ? mask(text, field, eventType, name) : text;
+  }
+
   /** O(1) almost always: the store sweeps only when over the count or once per interval. */
   #giveUpStale(wall: number): void {
     const { maxOpenRuns, openRunTtlMs } = this.#options;
     for (const record of this.#runs.takeStale(maxOpenRuns, wall, openRunTtlMs)) {
       this.#abandon(
         record,
-        `it was still open after ${wall - record.startTime} ms (openRunTtlMs ${openRunTtlMs}, maxOpenRuns ${maxOpenRuns})`,
+        `it was still open after ${Math.round(wall - startTime(record))} ms (openRunTtlMs ${openRunTtlMs}, maxOpenRuns ${maxOpenRuns})`,
       );
     }
   }
@@ -200,52 +317,7 @@ export class Recorder {
     });
   }
 
-  #rootInfo(run: RunStart, overrides: CallOverrides): RootInfo {
-    const o = this.#options;
-    const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
-    const sessionId = sessionKey ? sessionIdFor(sessionKey) : crypto.randomUUID();
-    const sessionMetadata: Dict = { ...o.metadata, ...overrides.metadata };
-    if (sessionKey && sessionId !== sessionKey) sessionMetadata.session_key = sessionKey;
-    if (o.tags?.length) sessionMetadata.tags = o.tags;
-    const userProperties =
-      o.userProperties || overrides.userProperties
-        ? { ...o.userProperties, ...overrides.userProperties }
-        : undefined;
-    const linked = (overrides.parentEventId ?? o.parentEventId) !== undefined;
-    return {
-      manageSession: o.manageSession ?? !linked,
-      sessionId,
-      sessionName: overrides.sessionName ?? o.sessionName ?? run.name,
-      userProperties,
-      sessionMetadata,
-    };
-  }
-
-  #startSession(record: RunRecord, root: RootInfo): void {
-    const body: Dict = {
-      session_id: record.sessionId,
-      session_name: root.sessionName,
-      source: this.#options.source,
-      start_time: record.startTime,
-      inputs: asObject(record.inputs, "input"),
-      metadata: root.sessionMetadata,
-    };
-    if (root.userProperties) body.user_properties = root.userProperties;
-    this.#enqueue({ kind: "session", sessionId: record.sessionId, body });
-  }
-
-  #endSession(record: RunRecord, end: RunEnd, t: { wall: number; perf: number }): void {
-    // A multi-turn session spans from its first turn (as far as this process saw it) to this end.
-    const first = this.#sessionStarts.get(record.sessionId);
-    const duration = first && first.wall < record.startTime ? t.wall - first.wall : t.perf - record.startPerf;
-    const body: Dict = { outputs: end.outputs, end_time: t.wall, duration: round(duration) };
-    // UpdateEventRequest has no `error` field: a failed root is recorded in the session's metadata.
-    if (end.error) body.metadata = { error: end.error, ...(end.metadata ?? {}) };
-    else if (end.metadata?.interrupted) body.metadata = { ...end.metadata };
-    this.#enqueue({ kind: "update", targetId: record.sessionId, sessionId: record.sessionId, body });
-  }
-
-  #eventBody(record: RunRecord, end: RunEnd, t: { wall: number; perf: number }): Dict {
+  #eventBody(record: RunRecord, end: RunEnd, outputs: string, start: number, endTime: number): Text {
     const o = this.#options;
     const metadata: Dict = { ...o.metadata };
     if (record.metadata) {
@@ -256,42 +328,84 @@ export class Recorder {
     if (end.metadata) Object.assign(metadata, end.metadata);
     if (record.annotations) Object.assign(metadata, record.annotations);
     if (record.toolCallId) metadata.tool_call_id ??= record.toolCallId;
-    if (record.firstTokenPerf !== undefined) {
-      metadata.time_to_first_token_ms = round(record.firstTokenPerf - record.startPerf);
-    }
     const tags =
       o.tags?.length || record.tags?.length ? [...(o.tags ?? []), ...(record.tags ?? [])] : undefined;
     if (tags) metadata.tags = [...new Set(tags)];
 
-    const inputs = record.defersInputs && end.inputs !== undefined ? end.inputs : record.inputs;
-    const body: Dict = {
-      event_id: record.runId,
-      session_id: record.sessionId,
-      parent_id: record.parentEventId,
-      event_type: EVENT_TYPE[record.kind],
-      event_name: record.name,
-      source: o.source,
-      children_ids: record.children,
-      start_time: record.startTime,
-      end_time: t.wall,
-      duration: round(t.perf - record.startPerf),
-      inputs: asObject(inputs, "input"),
-      outputs: end.outputs,
-      error: end.error ?? null,
-      metadata,
-    };
-    if (end.config) body.config = end.config;
-    const enrichment = record.enrichment;
-    if (enrichment) {
-      if (enrichment.metadata) Object.assign(metadata, enrichment.metadata);
-      if (enrichment.feedback) body.feedback = enrichment.feedback;
-      if (enrichment.metrics) body.metrics = enrichment.metrics;
-      if (enrichment.user_properties) body.user_properties = enrichment.user_properties;
+    let metrics: Dict | undefined = end.metrics;
+    // HoneyHive's event standard keeps timings in `metrics` (tokens stay in metadata).
+    if (record.firstTokenPerf !== undefined) {
+      metrics = { ...metrics, ttft_ms: round(record.firstTokenPerf - record.startPerf) };
     }
-    return body;
+    const enrichment = record.enrichment;
+    if (enrichment?.metadata) Object.assign(metadata, enrichment.metadata);
+    if (enrichment?.metrics) metrics = { ...metrics, ...enrichment.metrics };
+
+    const inputs =
+      record.defersInputs && end.inputs !== undefined ? this.#inputsText(end.inputs) : record.inputs;
+    const type = EVENT_TYPE[record.kind];
+    const limits = this.#limits;
+    const fields: Record<string, Text | undefined> = {
+      event_id: JSON.stringify(record.runId),
+      session_id: JSON.stringify(record.sessionId),
+      parent_id: JSON.stringify(record.parentEventId),
+      event_type: `"${type}"`,
+      event_name: JSON.stringify(record.name),
+      source: this.#source,
+      children_ids: JSON.stringify(record.children),
+      start_time: String(start),
+      end_time: String(endTime),
+      // Not rounded again: duration is exactly end_time − start_time as HoneyHive will read them.
+      duration: String(endTime - start),
+      inputs: this.#mask(inputs, "inputs", type, record.name),
+      outputs: this.#mask(outputs, "outputs", type, record.name),
+      error: JSON.stringify(end.error ?? null),
+      metadata: this.#mask(jsonText(metadata, limits), "metadata", type, record.name),
+      config: end.config ? jsonText(end.config, limits) : undefined,
+      metrics: metrics ? jsonText(metrics, limits) : undefined,
+      feedback: enrichment?.feedback ? jsonText(enrichment.feedback, limits) : undefined,
+      user_properties: enrichment?.user_properties ? jsonText(enrichment.user_properties, limits) : undefined,
+    };
+    const max = o.maxRequestBytes;
+    return resolveAll(fields, (f) => fitBody(f, max));
   }
 }
 
+/** A tree that is recorded: sampled, and not refused for memory. */
+function live(delivery: Root | null): delivery is Root {
+  return delivery !== null && !delivery.refused;
+}
+
+const HIDDEN = '{"hidden":"[not recorded: hideInputs/hideOutputs]"}';
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "object" && Object.keys(v as object).length === 0);
+}
+
+/** Members text of fields that may still be masked. */
+function join(fields: Record<string, Text | undefined>): Text {
+  return resolveAll(fields, members);
+}
+
+/** Applies `fn` to the fields once every masked one has its text (synchronously when none is pending). */
+function resolveAll(
+  fields: Record<string, Text | undefined>,
+  fn: (fields: Record<string, string | undefined>) => string,
+): Text {
+  let pending = false;
+  for (const key in fields) if (typeof fields[key] === "object") pending = true;
+  if (!pending) return fn(fields as Record<string, string | undefined>);
+  const keys = Object.keys(fields);
+  return Promise.all(keys.map((k) => fields[k])).then((values) => {
+    const out: Record<string, string | undefined> = {};
+    keys.forEach((k, i) => {
+      out[k] = values[i];
+    });
+    return fn(out);
+  });
+}
+
+/** Milliseconds to the microsecond: every start, end and duration goes through this one rounding. */
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

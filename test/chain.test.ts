@@ -1,9 +1,14 @@
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { describe, expect, it } from "vitest";
-import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../src/index.js";
+import {
+  PostEventBatchRequest,
+  PostEventRequest,
+  StartSessionRequest,
+  UpdateEventRequest,
+} from "../src/wire/contract.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
+import { byName, postsEvents, useCollector } from "./helpers/setup.js";
 
 const hh = useCollector();
 
@@ -76,7 +81,7 @@ describe("a prompt → chat model → parser chain", () => {
     await handler.flush();
     const { requests, sessions } = hh.collector;
     const firstSession = requests.findIndex((r) => r.path === "/v1/sessions");
-    const firstEvent = requests.findIndex((r) => r.path === "/v1/events");
+    const firstEvent = requests.findIndex(postsEvents);
     expect(firstSession).toBeGreaterThanOrEqual(0);
     expect(firstSession).toBeLessThan(firstEvent);
     const session = sessions[0];
@@ -84,6 +89,9 @@ describe("a prompt → chat model → parser chain", () => {
     expect(session?.inputs).toEqual({ country: "France" });
     expect(session?.outputs).toEqual({ output: "Paris is the capital." });
     expect(typeof session?.duration).toBe("number");
+    // A root that ended before anything was sent creates its session once, complete: no PUT.
+    expect(requests.filter((r) => r.path === "/v1/sessions")).toHaveLength(1);
+    expect(requests.filter((r) => r.method === "PUT")).toHaveLength(0);
     expect(session?.end_time).toBeGreaterThanOrEqual(session?.start_time as number);
   });
 
@@ -100,7 +108,9 @@ describe("a prompt → chat model → parser chain", () => {
           ? StartSessionRequest
           : r.method === "PUT"
             ? UpdateEventRequest
-            : PostEventRequest;
+            : r.path === "/v1/events/batch"
+              ? PostEventBatchRequest
+              : PostEventRequest;
       expect(schema.safeParse(r.body).success).toBe(true);
     }
   });

@@ -6,7 +6,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
 import { byName, useCollector } from "./helpers/setup.js";
-import { memoryLogger, smallChain } from "./helpers/workloads.js";
+import { EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
 
 const hh = useCollector();
 
@@ -24,18 +24,25 @@ describe("the queue", () => {
     expect(handler.stats().sent).toBeGreaterThan(0);
   });
 
-  it("past maxQueueSize drops and counts new items, warns once, and never blocks", async () => {
-    hh.collector.setFaults(() => ({ delayMs: 800 }));
+  it("past maxQueueBytes whole new sessions are dropped and counted, started ones kept whole; warns once, never blocks", async () => {
+    hh.collector.setFaults(() => ({ delayMs: 300 }));
     const { lines, logger } = memoryLogger();
-    const handler = hh.handler({ maxQueueSize: 5, concurrency: 1, logger });
+    const handler = hh.handler({ maxQueueBytes: 4_000, concurrency: 1, logger });
+    const started = Date.now();
     for (let i = 0; i < 10; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+    expect(Date.now() - started).toBeLessThan(1_000);
     const stats = handler.stats();
-    expect(stats.dropped).toBeGreaterThan(0);
-    expect(stats.queued + stats.inFlight).toBeLessThanOrEqual(5);
-    expect(lines.filter((l) => l.message.includes("dropping events"))).toHaveLength(1);
-    await handler.flush({ timeoutMs: 10_000 });
+    expect(stats.droppedSessions).toBeGreaterThan(0);
+    expect(stats.droppedSessions).toBeLessThan(10);
+    expect(lines.filter((l) => l.message.includes("dropping new sessions"))).toHaveLength(1);
+    await handler.flush({ timeoutMs: 20_000 });
     const after = handler.stats();
-    expect(after.sent + after.dropped + after.failed).toBe(10 * 6);
+    const { sessions, events } = hh.collector;
+    expect(sessions.length + after.droppedSessions).toBe(10);
+    expect(after.dropped).toBe(after.droppedSessions * EVENTS_PER_SMALL_CHAIN);
+    // Every session that was let in arrived whole: all its events, and its completion.
+    expect(events).toHaveLength(sessions.length * EVENTS_PER_SMALL_CHAIN);
+    for (const s of sessions) expect(s.outputs).toEqual({ output: "hello" });
   });
 });
 

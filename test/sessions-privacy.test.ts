@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import type { HoneyHiveHandler } from "../src/index.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, TEST_KEY, useCollector } from "./helpers/setup.js";
+import { byName, postedEventIds, TEST_KEY, useCollector } from "./helpers/setup.js";
 import { smallChain } from "./helpers/workloads.js";
 
 const hh = useCollector();
@@ -138,7 +138,7 @@ describe("feedback and enrichment", () => {
     expect(modelEvent?.metrics).toEqual({ accuracy: 1 });
     // The PUT for the event came after the event itself was created.
     const { requests } = hh.collector;
-    const post = requests.findIndex((r) => (r.body as { event_id?: string })?.event_id === modelRunId);
+    const post = requests.findIndex((r) => postedEventIds(r).includes(modelRunId as string));
     const put = requests.findIndex((r) => r.method === "PUT" && r.path === `/v1/events/${modelRunId}`);
     expect(post).toBeGreaterThanOrEqual(0);
     expect(put).toBeGreaterThan(post);

@@ -51,6 +51,7 @@ export const optionsSchema = z.strictObject({
   maxFieldLength: positiveInt.min(64).optional(),
   maxRequestBytes: positiveInt.min(10_000).max(5_000_000).optional(),
   maxOpenRuns: positiveInt.optional(),
+  maskTimeoutMs: positiveInt.optional(),
   openRunTtlMs: positiveInt.optional(),
   allowInsecureHttp: z.boolean().optional(),
 
@@ -119,6 +120,8 @@ export interface HoneyHiveHandlerOptions {
   maxRequestBytes?: number;
   /** Most runs tracked open at once; the oldest are sent as unfinished past it. Default 10 000. */
   maxOpenRuns?: number;
+  /** A `mask` that has not settled after this long withholds the field (fail closed). Default 5 000 ms. */
+  maskTimeoutMs?: number;
   /** An open run older than this is sent as unfinished. Default 1 hour. */
   openRunTtlMs?: number;
   /** Allow plain `http://` to a host that is not loopback (the key would travel unencrypted). Default false. */
@@ -165,6 +168,7 @@ export interface ResolvedOptions {
   maxFieldLength: number;
   maxRequestBytes: number;
   maxOpenRuns: number;
+  maskTimeoutMs: number;
   openRunTtlMs: number;
   allowInsecureHttp: boolean;
   verbose: boolean;
@@ -252,6 +256,7 @@ export function resolveOptions(
     maxFieldLength: o.maxFieldLength ?? 100_000,
     maxRequestBytes: o.maxRequestBytes ?? 4_500_000,
     maxOpenRuns: o.maxOpenRuns ?? 10_000,
+    maskTimeoutMs: o.maskTimeoutMs ?? 5_000,
     openRunTtlMs: o.openRunTtlMs ?? 60 * 60 * 1000,
     allowInsecureHttp,
     verbose: o.verbose ?? envFlag(env.HH_VERBOSE) ?? false,

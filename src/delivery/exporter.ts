@@ -5,8 +5,8 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Logger } from "../util/logger.js";
-import type { HttpClient } from "./http-client.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
+import type { Transport } from "./transport.js";
 
 export interface ExportRequest {
   method: "POST" | "PUT";
@@ -41,22 +41,31 @@ export class HoneyHiveDeliveryError extends Error {
   }
 }
 
-function serverMessage(body: string): string {
+/** The server's own words, scrubbed of secrets BEFORE being cut (a cut inside the key would defeat the scrub). */
+function serverMessage(body: string, redact: (text: string) => string): string {
+  let text = body;
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
     const m = parsed.message ?? parsed.error;
-    if (typeof m === "string") return m;
+    if (typeof m === "string") text = m;
   } catch {
     // Not JSON: use the text itself.
   }
-  return body.slice(0, 300) || "(empty response)";
+  const clean = redact(text);
+  return (clean.length > 300 ? `${clean.slice(0, 300)}…` : clean) || "(empty response)";
+}
+
+/** `PUT /v1/events/:id`: what counts as "the same endpoint" when deciding a problem is repeated. */
+function endpointOf(request: ExportRequest): string {
+  return `${request.method} ${request.path.replace(/^\/v1\/events\/(?!batch$)[^/]+$/, "/v1/events/:id")}`;
 }
 
 export class Exporter {
-  readonly #client: HttpClient;
+  readonly #client: Transport;
+  /** Problems already logged (status + endpoint) → when last logged and how many were quiet since. */
+  readonly #logged = new Map<string, { at: number; quiet: number }>();
   readonly #options: ExporterOptions;
   readonly #abort = new AbortController();
-  #authReported = false;
   /** Until when the server is considered unavailable; 0 while it answers. */
   #outageUntil = 0;
   /** The one request probing an unavailable server; the others wait for its answer. */
@@ -64,7 +73,7 @@ export class Exporter {
   #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
   #quietGiveUps = 0;
 
-  constructor(client: HttpClient, options: ExporterOptions) {
+  constructor(client: Transport, options: ExporterOptions) {
     this.#client = client;
     this.#options = options;
     // Every request waiting out a retry listens for abort; with high concurrency that is more than
@@ -82,7 +91,7 @@ export class Exporter {
     const started = Date.now();
     const deadline = started + retryBudgetMs;
     for (let attempt = 1; ; attempt++) {
-      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      if (this.#abort.signal.aborted) return "aborted";
       // Fast path: no outage, nothing to wait for (this runs once per request).
       const gate = this.#probe || Date.now() < this.#outageUntil ? await this.#awaitServer(deadline) : "go";
       if (gate === "aborted") return "aborted";
@@ -106,7 +115,7 @@ export class Exporter {
         if (status >= 200 && status < 300) outcome = "sent";
         else {
           // Servers and proxies may echo the Authorization header; scrub before anything sees it.
-          const message = this.#options.redact(serverMessage(result.body));
+          const message = serverMessage(result.body, this.#options.redact);
           if (!isRetryableStatus(status)) {
             this.#reportFinal(request, status, message);
             outcome = "failed";
@@ -116,7 +125,11 @@ export class Exporter {
           }
         }
       } else {
-        why = this.#options.redact(`${result.error.name}: ${result.error.message}`);
+        why = this.#options.redact(describeNetworkError(result.error));
+        if (!result.retryable) {
+          this.#reportFinal(request, undefined, why);
+          outcome = "failed";
+        }
       }
       const delay = Math.max(wait ?? 0, backoffDelay(attempt));
       // Any answer that is not "unavailable" means the server is there; otherwise hold everyone off.
@@ -128,7 +141,7 @@ export class Exporter {
       }
       if (outcome) return outcome;
 
-      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      if (this.#abort.signal.aborted) return "aborted";
       const elapsed = Date.now() - started;
       if (attempt > maxRetries || elapsed + delay > retryBudgetMs) {
         this.#giveUp(
@@ -154,7 +167,7 @@ export class Exporter {
    */
   async #awaitServer(deadline: number): Promise<"go" | "timeout" | "aborted"> {
     for (;;) {
-      if (this.#abort.signal.aborted || this.#client.closed) return "aborted";
+      if (this.#abort.signal.aborted) return "aborted";
       if (this.#probe) {
         await this.#probe;
         continue;
@@ -197,7 +210,11 @@ export class Exporter {
     this.#options.onError(error);
   }
 
-  #reportFinal(request: ExportRequest, status: number, message: string): void {
+  /**
+   * A request HoneyHive refused (or that can never succeed). Every one goes to onError; the log says
+   * a repeated problem (same status, same endpoint) once, then at most once a minute with a count.
+   */
+  #reportFinal(request: ExportRequest, status: number | undefined, message: string): void {
     let error: HoneyHiveDeliveryError;
     if (status === 401 || status === 403) {
       error = new HoneyHiveDeliveryError(
@@ -205,17 +222,39 @@ export class Exporter {
           "Check HH_API_KEY and HH_API_URL (or the apiKey / serverUrl options).",
         status,
       );
-      // Every request fails the same way with a bad key: say it once, not once per event.
-      if (!this.#authReported) this.#options.logger.error(error.message);
-      this.#authReported = true;
-    } else {
+    } else if (status === undefined) {
       error = new HoneyHiveDeliveryError(
-        `HoneyHive rejected ${request.describe} (${request.method} ${request.path}) with ${status}: ${message}`,
+        `cannot deliver ${request.describe} (${request.method} ${request.path}), and retrying will not help: ${message}`,
+        undefined,
+      );
+    } else {
+      const hint =
+        status === 404 || status === 405
+          ? " Is HH_API_URL / serverUrl the API's base URL (without /v1)?"
+          : "";
+      error = new HoneyHiveDeliveryError(
+        `HoneyHive rejected ${request.describe} (${request.method} ${request.path}) with ${status}: ${message}.${hint}`,
         status,
       );
-      this.#options.logger.error(error.message);
     }
+    this.#logRepeated(
+      status === 401 || status === 403 ? "auth" : `${status} ${endpointOf(request)}`,
+      error.message,
+    );
     this.#options.onError(error);
+  }
+
+  #logRepeated(key: string, message: string): void {
+    const now = Date.now();
+    const seen = this.#logged.get(key);
+    if (seen && now - seen.at < GIVE_UP_WARNING_INTERVAL_MS) {
+      seen.quiet++;
+      return;
+    }
+    const more = seen?.quiet ? ` (${seen.quiet} more like this since the last such line)` : "";
+    if (this.#logged.size > 100) this.#logged.clear();
+    this.#logged.set(key, { at: now, quiet: 0 });
+    this.#options.logger.error(`${message}${more}`);
   }
 
   /** Resolves true after `ms`, or false at once if aborted. The timer never holds the process open. */
@@ -235,4 +274,11 @@ export class Exporter {
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }
+}
+
+function describeNetworkError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { message?: unknown; code?: unknown } }).cause;
+  const inner = cause && typeof cause.message === "string" ? ` (${cause.code ?? ""} ${cause.message})` : "";
+  return `${error.name}${typeof code === "string" ? ` ${code}` : ""}: ${error.message}${inner}`;
 }

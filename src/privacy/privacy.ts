@@ -7,9 +7,10 @@
  * rather than sent unmasked.
  */
 import { createHash } from "node:crypto";
+import type { Text } from "../delivery/pipeline.js";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
-import type { BodyTransform } from "../wire/prepare.js";
+import { jsonText } from "../wire/snapshot.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
 
@@ -23,56 +24,63 @@ export interface MaskContext {
 /** Receives a field's JSON value and returns what may leave the process. */
 export type MaskFunction = (value: Dict, context: MaskContext) => unknown | Promise<unknown>;
 
-export interface PrivacyOptions {
-  mask: MaskFunction | undefined;
-  hideInputs: boolean;
-  hideOutputs: boolean;
-}
-
-export const MASK_FAILED = "[masking failed: field withheld]";
-const HIDDEN = { hidden: "[not recorded: hideInputs/hideOutputs]" };
-
 function isPlainObject(v: unknown): v is Dict {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The body transform for these options, or undefined when there is nothing to do. */
-export function privacyTransform(
-  options: PrivacyOptions,
+export const MASK_FAILED = "[masking failed: field withheld]";
+
+/**
+ * Masks one field's JSON text: hands the user's mask the parsed value and returns the JSON text of
+ * what it gave back. Runs off the callback path's clock (the mask may be async); resolves within
+ * `maskTimeoutMs` whatever the mask does, and never rejects.
+ */
+export type FieldMasker = (text: string, field: MaskedField, eventType: string, eventName: string) => Text;
+
+export function fieldMasker(
+  mask: MaskFunction | undefined,
+  maskTimeoutMs: number,
   onError: (e: Error) => void,
-): BodyTransform | undefined {
-  const { mask, hideInputs, hideOutputs } = options;
-  if (!mask && !hideInputs && !hideOutputs) return undefined;
-  return async (body) => {
-    const out: Dict = { ...body };
-    if (hideInputs && "inputs" in out) out.inputs = { ...HIDDEN };
-    if (hideOutputs && "outputs" in out && out.outputs !== null) out.outputs = { ...HIDDEN };
-    if (!mask) return out;
-    const eventType = typeof out.event_type === "string" ? out.event_type : "session";
-    const eventName =
-      typeof out.event_name === "string"
-        ? out.event_name
-        : typeof out.session_name === "string"
-          ? out.session_name
-          : undefined;
-    for (const field of ["inputs", "outputs", "metadata"] as const) {
-      const value = out[field];
-      if (!isPlainObject(value)) continue;
-      if ((field === "inputs" && hideInputs) || (field === "outputs" && hideOutputs)) continue;
+): FieldMasker | undefined {
+  if (!mask) return undefined;
+  const withheld = (field: MaskedField): string =>
+    field === "metadata" ? "{}" : JSON.stringify({ masked: MASK_FAILED });
+  return (text, field, eventType, eventName) =>
+    new Promise<string>((resolve) => {
+      let done = false;
+      const finish = (out: string): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(out);
+      };
+      const fail = (why: string): void => {
+        onError(new Error(`mask ${why} on ${field} of ${eventType} ${eventName}: the field was withheld`));
+        finish(withheld(field));
+      };
+      // Fail closed: a mask that never settles must not hold the event (or the queue) forever.
+      const timer = setTimeout(
+        () => fail(`did not settle within maskTimeoutMs (${maskTimeoutMs} ms)`),
+        maskTimeoutMs,
+      );
+      timer.unref?.();
       try {
-        const masked = await mask(value, { field, eventType, eventName });
-        out[field] = isPlainObject(masked) ? masked : field === "metadata" ? {} : { value: masked };
-      } catch (error) {
-        out[field] = { masked: MASK_FAILED };
-        onError(
-          new Error(
-            `mask threw on ${field} of ${eventType} ${eventName ?? ""}: the field was withheld (${error})`,
-          ),
+        const value = JSON.parse(text) as Dict;
+        Promise.resolve(mask(value, { field, eventType, eventName })).then(
+          (masked) =>
+            finish(
+              isPlainObject(masked)
+                ? jsonText(masked)
+                : field === "metadata"
+                  ? "{}"
+                  : `{"value":${jsonText(masked)}}`,
+            ),
+          (error: unknown) => fail(`threw (${error instanceof Error ? error.message : String(error)})`),
         );
+      } catch (error) {
+        fail(`threw (${error instanceof Error ? error.message : String(error)})`);
       }
-    }
-    return out;
-  };
+    });
 }
 
 /**

@@ -8,6 +8,7 @@
  * ancestor. Open-run state is bounded in count and age, so runs that never end (a consumer that
  * breaks out of a stream) cannot leak.
  */
+import type { Root } from "../delivery/pipeline.js";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
 
@@ -23,11 +24,14 @@ export type RunKind = "chain" | "chat" | "llm" | "tool" | "retriever";
 export interface RootInfo {
   /** False when the session belongs to the app (linked into an existing trace): no start, no completion. */
   manageSession: boolean;
-  /** The session this root resolved to: its key's id, or a fresh one. */
-  sessionId: string;
-  sessionName: string;
-  userProperties: Dict | undefined;
-  sessionMetadata: Dict;
+  /** The session may span several roots (a thread, a fixed session id): it never gets a duration. */
+  shared: boolean;
+}
+
+/** One clock per root: wall time anchored once, everything after measured on the monotonic clock. */
+export interface Clock {
+  wall: number;
+  perf: number;
 }
 
 export interface RunRecord {
@@ -40,9 +44,15 @@ export interface RunRecord {
   parentEventId: string;
   /** Set when this run is a root: it opened (a turn of) a session. */
   root: RootInfo | undefined;
-  startTime: number;
+  /** The root's clock (shared by every run of the tree). */
+  clock: Clock;
   startPerf: number;
-  inputs: unknown;
+  /** Where the tree is delivered; null when it is not recorded (not sampled, or refused for memory). */
+  delivery: Root | null;
+  /** The inputs as JSON text, taken when the run started. */
+  inputs: string;
+  /** Raw inputs, kept only for runs whose real inputs arrive at the end (and for the end mapping). */
+  rawInputs?: unknown;
   metadata: Dict | undefined;
   tags: string[] | undefined;
   children: string[];
@@ -60,6 +70,8 @@ interface Tombstone {
   sessionId: string;
   /** The event id a late child of this run should attach to. */
   visibleId: string;
+  clock: Clock;
+  delivery: Root | null;
 }
 
 /** Recently ended runs remembered for late children: between this many and twice as many. */
@@ -91,8 +103,7 @@ export class RunStore {
   parentOf(parentRunId: string | undefined): Tombstone | undefined {
     if (!parentRunId) return undefined;
     const parent = this.#open.get(parentRunId);
-    if (parent)
-      return { sessionId: parent.sessionId, visibleId: parent.hidden ? parent.parentEventId : parent.runId };
+    if (parent) return tombstone(parent);
     return this.#ended.get(parentRunId);
   }
 
@@ -106,10 +117,7 @@ export class RunStore {
     const record = this.#open.get(runId);
     if (!record) return undefined;
     this.#open.delete(runId);
-    this.#ended.set(runId, {
-      sessionId: record.sessionId,
-      visibleId: record.hidden ? record.parentEventId : record.runId,
-    });
+    this.#ended.set(runId, tombstone(record));
     return record;
   }
 
@@ -124,7 +132,7 @@ export class RunStore {
     const olderThan = now - ttl;
     const out: RunRecord[] = [];
     for (const record of this.#open.values()) {
-      if (this.#open.size - out.length <= maxOpen && record.startTime >= olderThan) break;
+      if (this.#open.size - out.length <= maxOpen && startTime(record) >= olderThan) break;
       out.push(record);
     }
     for (const record of out) this.remove(record.runId);
@@ -137,4 +145,18 @@ export class RunStore {
     for (const record of all) this.remove(record.runId);
     return all;
   }
+}
+
+function tombstone(record: RunRecord): Tombstone {
+  return {
+    sessionId: record.sessionId,
+    visibleId: record.hidden ? record.parentEventId : record.runId,
+    clock: record.clock,
+    delivery: record.delivery,
+  };
+}
+
+/** A run's start as Unix ms on its root's clock. */
+export function startTime(record: RunRecord): number {
+  return record.clock.wall + (record.startPerf - record.clock.perf);
 }

@@ -67,3 +67,16 @@ export function byName<T extends { event_name?: string }>(events: T[], name: str
   }
   return found[0] as T;
 }
+
+/** Whether a received request posted events (one, or a batch). */
+export function postsEvents(r: { method: string; path: string }): boolean {
+  return r.method === "POST" && (r.path === "/v1/events" || r.path === "/v1/events/batch");
+}
+
+/** The event ids a received request posted (one, or each of a batch). */
+export function postedEventIds(r: { method: string; path: string; body: unknown }): string[] {
+  if (!postsEvents(r)) return [];
+  const body = r.body as { event_id?: string; events?: { event_id?: string }[] };
+  const events = r.path === "/v1/events/batch" ? (body.events ?? []) : [body];
+  return events.map((e) => e.event_id).filter((id): id is string => typeof id === "string");
+}

@@ -1,0 +1,77 @@
+/**
+ * Delivery's wiring in one place: the transport, the exporter that retries on it, and the
+ * pipeline that feeds the exporter — built together, shut down together.
+ */
+import type { Logger } from "../util/logger.js";
+import { Exporter } from "./exporter.js";
+import { DeliveryPipeline, type FlushResult } from "./pipeline.js";
+import type { TransportFactory } from "./transport.js";
+import { UndiciTransport } from "./undici-transport.js";
+
+export interface DeliveryOptions {
+  serverUrl: string;
+  apiKey: string;
+  concurrency: number;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  retryBudgetMs: number;
+  flushTimeoutMs: number;
+  batchSize: number;
+  maxRequestBytes: number;
+  maxQueueBytes: number;
+  logger: Logger;
+  onError: (error: Error) => void;
+  redact: (text: string) => string;
+  /** Test seam and runtime choice; Node's default is the shared undici pool. */
+  transport?: TransportFactory;
+}
+
+/** Response bodies are only read for an error message: 64 KB is plenty. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface Delivery {
+  pipeline: DeliveryPipeline;
+  /** Flushes until the deadline, then releases (or, past it, aborts) the connections. */
+  shutdown(timeoutMs: number): Promise<FlushResult>;
+}
+
+export function createDelivery(o: DeliveryOptions): Delivery {
+  const transport = (o.transport ?? ((t) => new UndiciTransport(t)))({
+    serverUrl: o.serverUrl,
+    apiKey: o.apiKey,
+    connections: o.concurrency,
+    requestTimeoutMs: o.requestTimeoutMs,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+  });
+  let pipeline: DeliveryPipeline | undefined;
+  const exporter = new Exporter(transport, {
+    maxRetries: o.maxRetries,
+    retryBudgetMs: o.retryBudgetMs,
+    logger: o.logger,
+    onError: o.onError,
+    onRetry: () => pipeline?.countRetry(),
+    redact: o.redact,
+  });
+  pipeline = new DeliveryPipeline(
+    exporter,
+    {
+      concurrency: o.concurrency,
+      batchSize: o.batchSize,
+      maxRequestBytes: o.maxRequestBytes,
+      maxQueueBytes: o.maxQueueBytes,
+      flushTimeoutMs: o.flushTimeoutMs,
+      logger: o.logger,
+      onError: o.onError,
+    },
+    () => transport.destroy(),
+  );
+  const p = pipeline;
+  return {
+    pipeline: p,
+    async shutdown(timeoutMs) {
+      const result = await p.shutdown(timeoutMs);
+      if (!result.timedOut) await transport.close();
+      return result;
+    },
+  };
+}

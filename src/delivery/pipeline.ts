@@ -1,0 +1,601 @@
+/**
+ * The delivery pipeline: what sits between the recorder (which hands over finished, already
+ * serialized events) and the exporter (which sends one request and retries it). In the manner of
+ * OpenTelemetry's BatchSpanProcessor, with HoneyHive's ordering rule on top:
+ *
+ * - A session is created (`POST /v1/sessions`) before any of its events is sent, and a session or
+ *   event is updated (`PUT /v1/events/{id}`) only after the events enqueued before the update were
+ *   settled. Items waiting for that sit in per-session lists and hold no connection slot.
+ * - Adaptive coalescing: one ready event and a free slot → `POST /v1/events` at once; a backlog →
+ *   `POST /v1/events/batch` by count and bytes.
+ * - A root whose run ended before anything of its session was sent creates its session once,
+ *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
+ * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
+ *   recording: past `maxQueueBytes`, whole new roots are refused (the recorder records nothing of
+ *   them); the rest of a started root and every completion are always accepted.
+ */
+import type { Logger } from "../util/logger.js";
+import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
+import type { Exporter, ExportRequest } from "./exporter.js";
+
+/** JSON text, or JSON text still being produced (an async mask). Never rejects. */
+export type Text = string | Promise<string>;
+
+export interface DeliveryStats {
+  /** Items recorded and not yet handed to the network. */
+  queued: number;
+  /** Items being sent or waiting between retries. */
+  inFlight: number;
+  /** Items (events, sessions, updates) the server accepted. */
+  sent: number;
+  retried: number;
+  failed: number;
+  /** Events not recorded because their root was refused (over `maxQueueBytes`). */
+  dropped: number;
+  /** Roots (whole sessions or turns) refused because `maxQueueBytes` was reached. */
+  droppedSessions: number;
+}
+
+export interface FlushResult extends DeliveryStats {
+  /** True when the deadline passed before everything recorded so far was settled. */
+  timedOut: boolean;
+}
+
+export interface PipelineOptions {
+  concurrency: number;
+  batchSize: number;
+  maxRequestBytes: number;
+  maxQueueBytes: number;
+  flushTimeoutMs: number;
+  logger: Logger;
+  onError: (error: Error) => void;
+}
+
+/** What the recorder knows of a root run when it starts: its session's start fields as JSON text. */
+export interface RootStart {
+  sessionId: string;
+  /** The session may span several roots (a thread or fixed session id): no duration, completion by PUT. */
+  shared: boolean;
+  /** False when the session belongs to the app (linked into an existing trace): never created or completed here. */
+  managed: boolean;
+  /** `"session_name":…,"source":…,"start_time":…,"inputs":…` and the other start fields, as JSON members. */
+  startMembers: Text;
+}
+
+export interface RootEnd {
+  /** `"outputs":…,"end_time":…` (and `duration` / `metadata` when they apply), as JSON members. */
+  members: Text;
+}
+
+interface Session {
+  id: string;
+  state: "new" | "creating" | "created";
+  /** The root that creates the session (the first one this process saw), while it is open or unsent. */
+  creator: Root | undefined;
+  /** Events waiting for the session to exist. */
+  parked: Entry[];
+  /** Updates waiting for the session's events to settle. */
+  parkedUpdates: Entry[];
+  /** Entries settled when the session exists (create markers). */
+  createWaiters: Entry[];
+  /** Events of this session enqueued and not yet settled. */
+  pending: number;
+}
+
+export interface Root {
+  /** Refused for memory: nothing of it is recorded; its events are only counted. */
+  refused: boolean;
+  session: Session;
+  start: RootStart;
+  end: RootEnd | undefined;
+  /** Its completion went out with the session's creation (no PUT needed). */
+  completed: boolean;
+}
+
+interface Entry {
+  seq: number;
+  kind: "event" | "update" | "create";
+  session: Session | undefined;
+  json: Text;
+  /** Characters counted in the byte bound. */
+  size: number;
+  /** For updates. */
+  targetId?: string;
+  describe: string;
+}
+
+interface FlushWaiter {
+  target: number;
+  remaining: number;
+  resolve: () => void;
+}
+
+/** The session of refused roots: never sent. */
+const REFUSED: Session = {
+  id: "",
+  state: "created",
+  creator: undefined,
+  parked: [],
+  parkedUpdates: [],
+  createWaiters: [],
+  pending: 0,
+};
+
+const BATCH_ENVELOPE = '{"events":[]}'.length;
+
+export class DeliveryPipeline {
+  readonly #exporter: Exporter;
+  readonly #options: PipelineOptions;
+  readonly #sessions = new Map<string, Session>();
+  /** Shared sessions this process has created (bounded): later turns only complete them. */
+  readonly #createdShared = new Set<string>();
+  #incoming: Entry[] = [];
+  #ready: Entry[] = [];
+  #readyHead = 0;
+  #updates: Entry[] = [];
+  #creates: Session[] = [];
+  readonly #outstanding = new Set<number>();
+  #flushWaiters: FlushWaiter[] = [];
+  #seq = 0;
+  #active = 0;
+  #bytes = 0;
+  #scheduled = false;
+  #closed = false;
+  #dropWarned = false;
+  /** Set when a flush or shutdown ran out of time: process exit must not wait again. */
+  #exitBudgetSpent = false;
+  #queuedCount = 0;
+  #sent = 0;
+  #retried = 0;
+  #failed = 0;
+  #dropped = 0;
+  #droppedSessions = 0;
+  readonly #onDestroy: () => Promise<void>;
+
+  constructor(exporter: Exporter, options: PipelineOptions, onDestroy: () => Promise<void>) {
+    this.#exporter = exporter;
+    this.#options = options;
+    this.#onDestroy = onDestroy;
+  }
+
+  countRetry(): void {
+    this.#retried++;
+  }
+
+  // ---- the recorder's side ------------------------------------------------------------------
+
+  /** Characters recorded and not yet settled (open runs' snapshots included). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Counts (or, negative, releases) characters the recorder holds for open runs. */
+  hold(size: number): void {
+    this.#bytes += size;
+  }
+
+  /**
+   * A root run starts. Past the byte bound it is refused whole (counted once as a dropped session;
+   * the recorder counts its events with `dropEvent`).
+   */
+  beginRoot(start: RootStart, size: number): Root | null {
+    if (this.#closed) return null;
+    if (this.#bytes + size > this.#options.maxQueueBytes) {
+      this.#droppedSessions++;
+      if (!this.#dropWarned) {
+        this.#dropWarned = true;
+        this.#options.logger.warn(
+          `dropping new sessions: ${this.#bytes} characters of events are waiting to be sent (maxQueueBytes ${this.#options.maxQueueBytes}). ` +
+            "Sessions already started are kept whole; stats().droppedSessions counts the rest. This is said once.",
+        );
+      }
+      return { refused: true, session: REFUSED, start, end: undefined, completed: true };
+    }
+    let session = this.#sessions.get(start.sessionId);
+    if (!session) {
+      const known = !start.managed || (start.shared && this.#createdShared.has(start.sessionId));
+      session = {
+        id: start.sessionId,
+        state: known ? "created" : "new",
+        creator: undefined,
+        parked: [],
+        parkedUpdates: [],
+        createWaiters: [],
+        pending: 0,
+      };
+      this.#sessions.set(session.id, session);
+    }
+    const root: Root = { refused: false, session, start, end: undefined, completed: false };
+    if (session.state === "new" && !session.creator) session.creator = root;
+    return root;
+  }
+
+  /** An event of a root that was let in (never refused: a started root is kept whole). */
+  event(root: Root, eventId: string, json: Text, size: number): void {
+    root.session.pending++;
+    this.#enqueue({ seq: 0, kind: "event", session: root.session, json, size, describe: `event ${eventId}` });
+  }
+
+  /** Counts an event of a refused root. */
+  dropEvent(): void {
+    this.#dropped++;
+  }
+
+  /** The root ended: its session is completed (with its creation when nothing was sent yet). */
+  endRoot(root: Root, end: RootEnd): void {
+    root.end = end;
+    const session = root.session;
+    // The creation may still carry the completion; a marker makes sure the session gets created.
+    this.#enqueue({ seq: 0, kind: "create", session, json: "", size: 0, describe: `session ${session.id}` });
+    this.#enqueue({
+      seq: 0,
+      kind: "update",
+      session,
+      json: typeof end.members === "string" ? `{${end.members}}` : end.members.then((m) => `{${m}}`),
+      size: typeof end.members === "string" ? end.members.length : 0,
+      targetId: session.id,
+      describe: `completion of session ${session.id}`,
+      root,
+    } as Entry & { root: Root });
+  }
+
+  /** An update of an event or session after the fact (feedback, metrics…): after what came before. */
+  update(targetId: string, sessionId: string | undefined, json: Text): void {
+    const session = sessionId ? this.#sessions.get(sessionId) : undefined;
+    const size = typeof json === "string" ? json.length : 0;
+    this.#enqueue({
+      seq: 0,
+      kind: "update",
+      session,
+      json,
+      size,
+      targetId,
+      describe: `update of ${targetId}`,
+    });
+  }
+
+  // ---- flush, shutdown, exit ----------------------------------------------------------------
+
+  stats(): DeliveryStats {
+    return {
+      queued: this.#queuedCount,
+      inFlight: this.#outstanding.size - this.#queuedCount,
+      sent: this.#sent,
+      retried: this.#retried,
+      failed: this.#failed,
+      dropped: this.#dropped,
+      droppedSessions: this.#droppedSessions,
+    };
+  }
+
+  /** Resolves when everything enqueued before this call is settled, or at the deadline. Never rejects. */
+  flush(timeoutMs: number): Promise<FlushResult> {
+    const remaining = this.#outstanding.size;
+    if (remaining === 0) return Promise.resolve({ ...this.stats(), timedOut: false });
+    this.#schedule();
+    return new Promise((resolve) => {
+      const waiter: FlushWaiter = {
+        target: this.#seq,
+        remaining,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve({ ...this.stats(), timedOut: false });
+        },
+      };
+      // Ref'd on purpose: an awaited flush keeps the process alive until it is done or its deadline.
+      const timer = setTimeout(() => {
+        this.#flushWaiters = this.#flushWaiters.filter((w) => w !== waiter);
+        this.#exitBudgetSpent = true;
+        resolve({ ...this.stats(), timedOut: true });
+      }, timeoutMs);
+      this.#flushWaiters.push(waiter);
+    });
+  }
+
+  /** Stops accepting items, flushes until the deadline, then aborts what is left. */
+  async shutdown(timeoutMs: number): Promise<FlushResult> {
+    this.#closed = true;
+    const result = await this.flush(timeoutMs);
+    unregisterExitDrain(this);
+    if (result.timedOut) await this.#abortAll();
+    return result;
+  }
+
+  /**
+   * Process exit: one drain bounded by `flushTimeoutMs` (none when a flush already used up its
+   * deadline); at the deadline hung requests are aborted and their sockets closed.
+   */
+  async drainBeforeExit(): Promise<void> {
+    if (this.#outstanding.size === 0) return;
+    if (this.#exitBudgetSpent) {
+      await this.#abortAll();
+      return;
+    }
+    const result = await this.flush(this.#options.flushTimeoutMs);
+    if (result.timedOut) await this.#abortAll();
+    else if (this.#outstanding.size > 0) registerExitDrain(this);
+  }
+
+  async #abortAll(): Promise<void> {
+    this.#exitBudgetSpent = true;
+    this.#exporter.abort();
+    await this.#onDestroy();
+  }
+
+  // ---- the pump -----------------------------------------------------------------------------
+
+  #enqueue(entry: Entry): void {
+    entry.seq = ++this.#seq;
+    this.#outstanding.add(entry.seq);
+    this.#queuedCount++;
+    this.#bytes += entry.size;
+    this.#incoming.push(entry);
+    registerExitDrain(this);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
+  #pump(): void {
+    const incoming = this.#incoming;
+    if (incoming.length) {
+      this.#incoming = [];
+      for (const entry of incoming) this.#sort(entry);
+    }
+    const { concurrency } = this.#options;
+    while (this.#active < concurrency) {
+      const session = this.#creates.shift();
+      if (session) {
+        this.#create(session);
+        continue;
+      }
+      if (this.#readyHead < this.#ready.length) {
+        this.#sendEvents();
+        continue;
+      }
+      const update = this.#updates.shift();
+      if (update) {
+        this.#dispatch([update], {
+          method: "PUT",
+          path: `/v1/events/${encodeURIComponent(update.targetId ?? "")}`,
+          json: update.json as string,
+          describe: update.describe,
+        });
+        continue;
+      }
+      break;
+    }
+  }
+
+  #sort(entry: Entry): void {
+    if (typeof entry.json !== "string") {
+      // Still being masked: it joins again when its text is ready (masks are bounded in time).
+      void entry.json.then((json) => {
+        entry.json = json;
+        this.#incoming.push(entry);
+        this.#schedule();
+      });
+      return;
+    }
+    const session = entry.session;
+    if (entry.kind === "create") {
+      if (!session || session.state === "created") this.#settle([entry], undefined);
+      else {
+        session.createWaiters.push(entry);
+        this.#requestCreation(session);
+      }
+      return;
+    }
+    if (entry.kind === "event") {
+      if (!session || session.state === "created") this.#ready.push(entry);
+      else {
+        session.parked.push(entry);
+        this.#requestCreation(session);
+      }
+      return;
+    }
+    // An update.
+    const root = (entry as Entry & { root?: Root }).root;
+    if (root?.completed) {
+      this.#settle([entry], undefined);
+      return;
+    }
+    if (!session || (session.state === "created" && session.pending === 0)) this.#updates.push(entry);
+    else {
+      session.parkedUpdates.push(entry);
+      this.#requestCreation(session);
+    }
+  }
+
+  #requestCreation(session: Session): void {
+    if (session.state !== "new") return;
+    session.state = "creating";
+    const start = session.creator?.start;
+    if (start && typeof start.startMembers !== "string") {
+      // Its inputs are still being masked: queue the creation when they are ready (no slot held).
+      void start.startMembers.then((text) => {
+        start.startMembers = text;
+        this.#creates.push(session);
+        this.#schedule();
+      });
+      return;
+    }
+    this.#creates.push(session);
+  }
+
+  /**
+   * POST /v1/sessions. A creator root that already ended is sent complete, so it needs no PUT;
+   * a shared session (thread, fixed id) is completed by PUT, since a repeat POST changes nothing.
+   */
+  #create(session: Session): void {
+    const root = session.creator;
+    session.creator = undefined;
+    if (!root) {
+      this.#created(session);
+      return;
+    }
+    const startMembers = root.start.startMembers as string;
+    const complete = !root.start.shared && root.end !== undefined && typeof root.end.members === "string";
+    let json = `{"session_id":${JSON.stringify(session.id)},${startMembers}`;
+    if (complete) {
+      json += `,${root.end?.members as string}`;
+      root.completed = true;
+    }
+    json += "}";
+    const marker: Entry = {
+      seq: 0,
+      kind: "create",
+      session,
+      json,
+      size: 0,
+      describe: `session ${session.id}`,
+    };
+    this.#active++;
+    void this.#exporter
+      .export({ method: "POST", path: "/v1/sessions", json, describe: marker.describe })
+      .then((outcome) => {
+        if (outcome === "sent") this.#sent++;
+        else this.#failed++;
+        if (root.start.shared && outcome === "sent") {
+          if (this.#createdShared.size >= 10_000) this.#createdShared.clear();
+          this.#createdShared.add(session.id);
+        }
+        this.#created(session);
+      })
+      .finally(() => {
+        this.#active--;
+        this.#pump();
+      });
+  }
+
+  /** The session exists (or its creation was given up on: its events go anyway, the server may still take them). */
+  #created(session: Session): void {
+    session.state = "created";
+    for (const e of session.parked) this.#ready.push(e);
+    session.parked = [];
+    const waiters = session.createWaiters;
+    session.createWaiters = [];
+    this.#settle(waiters, undefined);
+    this.#releaseUpdates(session);
+    this.#forget(session);
+    this.#schedule();
+  }
+
+  #releaseUpdates(session: Session): void {
+    if (session.state !== "created" || session.pending !== 0 || session.parkedUpdates.length === 0) return;
+    for (const u of session.parkedUpdates) {
+      if ((u as Entry & { root?: Root }).root?.completed) this.#settle([u], undefined);
+      else this.#updates.push(u);
+    }
+    session.parkedUpdates = [];
+  }
+
+  /** Drops a session's state once nothing refers to it (open roots keep it through their record). */
+  #forget(session: Session): void {
+    if (
+      session.state === "created" &&
+      session.pending === 0 &&
+      session.parked.length === 0 &&
+      session.parkedUpdates.length === 0 &&
+      session.createWaiters.length === 0 &&
+      this.#sessions.get(session.id) === session
+    ) {
+      this.#sessions.delete(session.id);
+    }
+  }
+
+  /** Ready events: one alone when that is all there is, else a batch by count and bytes. */
+  #sendEvents(): void {
+    const { batchSize, maxRequestBytes } = this.#options;
+    const first = this.#takeReady() as Entry;
+    if (this.#readyHead >= this.#ready.length) {
+      this.#dispatch([first], {
+        method: "POST",
+        path: "/v1/events",
+        json: first.json as string,
+        describe: first.describe,
+      });
+      return;
+    }
+    const group = [first];
+    let size = BATCH_ENVELOPE + (first.json as string).length;
+    while (group.length < batchSize && this.#readyHead < this.#ready.length) {
+      const next = this.#ready[this.#readyHead] as Entry;
+      const add = (next.json as string).length + 1;
+      if (size + add > maxRequestBytes) break;
+      this.#takeReady();
+      group.push(next);
+      size += add;
+    }
+    const json =
+      group.length === 1
+        ? (first.json as string)
+        : `{"events":[${group.map((e) => e.json as string).join(",")}]}`;
+    this.#dispatch(group, {
+      method: "POST",
+      path: group.length === 1 ? "/v1/events" : "/v1/events/batch",
+      json,
+      describe: group.length === 1 ? first.describe : `a batch of ${group.length} events`,
+    });
+  }
+
+  #takeReady(): Entry | undefined {
+    const entry = this.#ready[this.#readyHead++];
+    // Taken entries must not stay reachable (they hold whole event bodies).
+    if (this.#readyHead >= this.#ready.length) {
+      this.#ready = [];
+      this.#readyHead = 0;
+    } else if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead);
+      this.#readyHead = 0;
+    }
+    return entry;
+  }
+
+  #dispatch(entries: Entry[], request: ExportRequest): void {
+    this.#active++;
+    this.#queuedCount -= entries.length;
+    void this.#exporter
+      .export(request)
+      .then((outcome) => this.#settle(entries, outcome))
+      .finally(() => {
+        this.#active--;
+        this.#pump();
+      });
+  }
+
+  /** Entries are done (sent, failed for good, or settled without a request of their own). */
+  #settle(entries: Entry[], outcome: "sent" | "failed" | "aborted" | undefined): void {
+    for (const entry of entries) {
+      if (!this.#outstanding.delete(entry.seq)) continue;
+      if (outcome === undefined) this.#queuedCount--;
+      else if (outcome === "sent") this.#sent++;
+      else this.#failed++;
+      this.#bytes -= entry.size;
+      const session = entry.session;
+      if (entry.kind === "event" && session) {
+        session.pending--;
+        if (session.pending === 0) {
+          this.#releaseUpdates(session);
+          this.#forget(session);
+        }
+      }
+      entry.json = "";
+      for (const w of this.#flushWaiters) if (entry.seq <= w.target) w.remaining--;
+    }
+    if (this.#outstanding.size === 0) unregisterExitDrain(this);
+    if (this.#flushWaiters.length === 0) return;
+    const done = this.#flushWaiters.filter((w) => w.remaining <= 0);
+    if (done.length === 0) return;
+    this.#flushWaiters = this.#flushWaiters.filter((w) => w.remaining > 0);
+    for (const w of done) w.resolve();
+  }
+}

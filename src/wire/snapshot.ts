@@ -1,0 +1,83 @@
+/**
+ * Snapshots: application values turned into JSON text at the moment a callback reports them, so
+ * what is recorded is what the run saw (an app that later mutates its objects changes nothing), and
+ * so each value is converted once — the session reuses its root's text rather than converting again.
+ */
+import type { Dict } from "../mapping/langchain-objects.js";
+import { DEFAULT_LIMITS, type SerializeLimits, toJsonSafe } from "./serialize.js";
+
+export type { SerializeLimits };
+
+/** JSON text of any value; never throws. */
+export function jsonText(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): string {
+  return JSON.stringify(toJsonSafe(value, limits)) ?? "null";
+}
+
+/** JSON text of an object field (`inputs`, `outputs`, `metadata`): anything else is wrapped under `key`. */
+export function objectText(value: unknown, key: string, limits: SerializeLimits = DEFAULT_LIMITS): string {
+  const text = jsonText(value, limits);
+  return text.charCodeAt(0) === 123 /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
+}
+
+/** `"name":value` members, joined into an object's text. */
+export function members(fields: Record<string, string | undefined>): string {
+  let out = "";
+  for (const key in fields) {
+    const text = fields[key];
+    if (text === undefined) continue;
+    out += out ? `,"${key}":${text}` : `"${key}":${text}`;
+  }
+  return out;
+}
+
+/** Fields that carry application data and may be shrunk to keep a request under the size limit. */
+const BULKY = ["inputs", "outputs", "metadata", "config", "feedback", "metrics", "user_properties"];
+
+/**
+ * Keeps an object body under `maxBytes`: strings and lists in the bulky fields are cut further (with
+ * markers), and as a last resort those fields are replaced by a marker so the event itself — its
+ * place in the tree, its timing, its error — still arrives. Rare: values were already cut to
+ * `maxFieldLength` when they were recorded.
+ */
+export function fitBody(fields: Record<string, string | undefined>, maxBytes: number): string {
+  let text = `{${members(fields)}}`;
+  if (text.length * 3 <= maxBytes || byteLength(text) <= maxBytes) return text;
+  const parsed: Dict = {};
+  for (const key of BULKY) {
+    const f = fields[key];
+    if (f !== undefined) parsed[key] = JSON.parse(f);
+  }
+  let limits: SerializeLimits = { ...DEFAULT_LIMITS };
+  for (let i = 0; i < 6; i++) {
+    const scale = maxBytes / byteLength(text);
+    limits = {
+      ...limits,
+      maxStringLength: Math.max(64, Math.floor(limits.maxStringLength * Math.min(0.5, scale))),
+      maxItems: Math.max(10, Math.floor(limits.maxItems * Math.min(0.5, scale))),
+    };
+    const next = { ...fields };
+    for (const key in parsed) next[key] = jsonText(parsed[key], limits);
+    text = `{${members(next)}}`;
+    if (byteLength(text) <= maxBytes) return text;
+  }
+  const next = { ...fields };
+  for (const key in parsed) {
+    next[key] = JSON.stringify({ "…[truncated": `${key} removed: the event exceeded the size limit]` });
+  }
+  return `{${members(next)}}`;
+}
+
+/** UTF-8 length without Node's Buffer (the callback path runs in Workers and Edge too). */
+function byteLength(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      i++;
+      n += 2;
+    } else n += 2;
+  }
+  return n;
+}
