@@ -80,6 +80,8 @@ interface Session {
   createWaiters: Entry[];
   /** Events of this session enqueued and not yet settled. */
   pending: number;
+  /** When its creation was first held back waiting for the creator root to end (0: not held). */
+  heldSince: number;
 }
 
 export interface Root {
@@ -94,6 +96,8 @@ export interface Root {
 
 interface Entry {
   seq: number;
+  /** When it was recorded (monotonic ms). */
+  at: number;
   kind: "event" | "update" | "create";
   session: Session | undefined;
   json: Text;
@@ -119,7 +123,15 @@ const REFUSED: Session = {
   parkedUpdates: [],
   createWaiters: [],
   pending: 0,
+  heldSince: 0,
 };
+
+/**
+ * While requests are in flight, new work may wait this long to be coalesced: events into fuller
+ * batches, and a session's creation for its root to end (so it is created once, complete). Idle,
+ * nothing waits; a flush waits for nothing.
+ */
+const COALESCE_MS = 20;
 
 const BATCH_ENVELOPE = '{"events":[]}'.length;
 
@@ -134,6 +146,9 @@ export class DeliveryPipeline {
   #readyHead = 0;
   #updates: Entry[] = [];
   #creates: Session[] = [];
+  /** Sessions whose creation is held back for their root to end (see COALESCE_MS). */
+  #held: Session[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #outstanding = new Set<number>();
   #flushWaiters: FlushWaiter[] = [];
   #seq = 0;
@@ -202,6 +217,7 @@ export class DeliveryPipeline {
         parkedUpdates: [],
         createWaiters: [],
         pending: 0,
+        heldSince: 0,
       };
       this.#sessions.set(session.id, session);
     }
@@ -213,7 +229,15 @@ export class DeliveryPipeline {
   /** An event of a root that was let in (never refused: a started root is kept whole). */
   event(root: Root, eventId: string, json: Text, size: number): void {
     root.session.pending++;
-    this.#enqueue({ seq: 0, kind: "event", session: root.session, json, size, describe: `event ${eventId}` });
+    this.#enqueue({
+      seq: 0,
+      at: 0,
+      kind: "event",
+      session: root.session,
+      json,
+      size,
+      describe: `event ${eventId}`,
+    });
   }
 
   /** Counts an event of a refused root. */
@@ -226,9 +250,18 @@ export class DeliveryPipeline {
     root.end = end;
     const session = root.session;
     // The creation may still carry the completion; a marker makes sure the session gets created.
-    this.#enqueue({ seq: 0, kind: "create", session, json: "", size: 0, describe: `session ${session.id}` });
     this.#enqueue({
       seq: 0,
+      at: 0,
+      kind: "create",
+      session,
+      json: "",
+      size: 0,
+      describe: `session ${session.id}`,
+    });
+    this.#enqueue({
+      seq: 0,
+      at: 0,
       kind: "update",
       session,
       json: typeof end.members === "string" ? `{${end.members}}` : end.members.then((m) => `{${m}}`),
@@ -245,6 +278,7 @@ export class DeliveryPipeline {
     const size = typeof json === "string" ? json.length : 0;
     this.#enqueue({
       seq: 0,
+      at: 0,
       kind: "update",
       session,
       json,
@@ -326,6 +360,7 @@ export class DeliveryPipeline {
 
   #enqueue(entry: Entry): void {
     entry.seq = ++this.#seq;
+    entry.at = performance.now();
     this.#outstanding.add(entry.seq);
     this.#queuedCount++;
     this.#bytes += entry.size;
@@ -343,6 +378,11 @@ export class DeliveryPipeline {
     });
   }
 
+  /** Whether new work may wait to be coalesced: requests are in flight and nobody waits on a flush. */
+  get #coalescing(): boolean {
+    return this.#active > 0 && this.#flushWaiters.length === 0 && !this.#closed;
+  }
+
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
   #pump(): void {
     const incoming = this.#incoming;
@@ -350,16 +390,37 @@ export class DeliveryPipeline {
       this.#incoming = [];
       for (const entry of incoming) this.#sort(entry);
     }
-    const { concurrency } = this.#options;
+    const now = performance.now();
+    let wakeIn = Number.POSITIVE_INFINITY;
+    if (this.#held.length) {
+      const still: Session[] = [];
+      for (const s of this.#held) {
+        if (s.state !== "new") continue;
+        const waited = now - s.heldSince;
+        if (!s.creator || s.creator.end || waited >= COALESCE_MS || !this.#coalescing)
+          this.#requestCreation(s);
+        else {
+          still.push(s);
+          wakeIn = Math.min(wakeIn, COALESCE_MS - waited);
+        }
+      }
+      this.#held = still;
+    }
+    const { concurrency, batchSize } = this.#options;
     while (this.#active < concurrency) {
       const session = this.#creates.shift();
       if (session) {
         this.#create(session);
         continue;
       }
-      if (this.#readyHead < this.#ready.length) {
-        this.#sendEvents();
-        continue;
+      const readyCount = this.#ready.length - this.#readyHead;
+      if (readyCount > 0) {
+        const waited = now - (this.#ready[this.#readyHead] as Entry).at;
+        if (!this.#coalescing || readyCount >= batchSize || waited >= COALESCE_MS) {
+          this.#sendEvents();
+          continue;
+        }
+        wakeIn = Math.min(wakeIn, COALESCE_MS - waited);
       }
       const update = this.#updates.shift();
       if (update) {
@@ -372,6 +433,17 @@ export class DeliveryPipeline {
         continue;
       }
       break;
+    }
+    if (wakeIn !== Number.POSITIVE_INFINITY && !this.#timer) {
+      // Unref'd: a pending flush or exit drain is what keeps the process alive, and neither waits.
+      this.#timer = setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#pump();
+        },
+        Math.max(1, wakeIn),
+      );
+      this.#timer.unref?.();
     }
   }
 
@@ -398,7 +470,13 @@ export class DeliveryPipeline {
       if (!session || session.state === "created") this.#ready.push(entry);
       else {
         session.parked.push(entry);
-        this.#requestCreation(session);
+        if (session.state === "new" && session.creator && !session.creator.end && this.#coalescing) {
+          // Busy: give the root a moment to end, so its session is created once, complete.
+          if (!session.heldSince) {
+            session.heldSince = entry.at;
+            this.#held.push(session);
+          }
+        } else this.#requestCreation(session);
       }
       return;
     }
@@ -452,6 +530,7 @@ export class DeliveryPipeline {
     json += "}";
     const marker: Entry = {
       seq: 0,
+      at: 0,
       kind: "create",
       session,
       json,
