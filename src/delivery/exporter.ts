@@ -237,10 +237,14 @@ export class Exporter {
         status,
       );
     }
-    this.#logRepeated(
-      status === 401 || status === 403 ? "auth" : `${status} ${endpointOf(request)}`,
-      error.message,
-    );
+    // The same problem is what the user must fix once: a bad key, a certificate, a status on an endpoint.
+    const key =
+      status === 401 || status === 403
+        ? "auth"
+        : status === undefined
+          ? `network ${message.split(":")[0]}`
+          : `${status} ${endpointOf(request)}`;
+    this.#logRepeated(key, error.message);
     this.#options.onError(error);
   }
 
