@@ -6,26 +6,33 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { z } from "zod";
-import {
-  HoneyHiveConfigError,
-  type HoneyHiveHandlerOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from "./config/options.js";
+import { type HoneyHiveHandlerOptions, type ResolvedOptions, resolveOptions } from "./config/options.js";
 import { Exporter } from "./delivery/exporter.js";
 import { HttpClient } from "./delivery/http-client.js";
 import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/queue.js";
+import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelEnd } from "./mapping/model.js";
 import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
-import { sessionIdFor } from "./runs/sessions.js";
-import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
+import { PER_CALL_KEYS, sessionIdFor } from "./runs/sessions.js";
+import {
+  callContained,
+  consoleLogger,
+  type Logger,
+  logOnce,
+  redactingLogger,
+  redactor,
+} from "./util/logger.js";
+import { timerDelay } from "./util/timeout.js";
 
 export interface FlushOptions {
-  /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
+  /**
+   * Give up waiting after this many ms (default: the `flushTimeoutMs` option). `Infinity` waits as
+   * long as a timer can (about 24.8 days); NaN or a negative value means the default.
+   */
   timeoutMs?: number;
 }
 
@@ -76,8 +83,6 @@ const EMPTY_FLUSH: FlushResult = {
   timedOut: false,
 };
 
-let missingKeyWarned = false;
-
 export class HoneyHiveHandler extends BaseCallbackHandler {
   name = "honeyhive_handler";
 
@@ -99,19 +104,36 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
   constructor(options: HoneyHiveHandlerOptions = {}) {
-    super();
-    this.#options = resolveOptions(options);
-    const o = this.#options;
-    this.#logger = redactingLogger(o.logger ?? consoleLogger(o.verbose), o.apiKey, o.verbose);
+    const o = resolveOptions(options);
+    super({
+      ignoreLLM: o.ignoreLLM,
+      ignoreChain: o.ignoreChain,
+      ignoreAgent: o.ignoreAgent,
+      ignoreRetriever: o.ignoreRetriever,
+      ignoreCustomEvent: o.ignoreCustomEvent,
+    });
+    this.#options = o;
+    // Said once per logger: a handler per request must not repeat a deployment problem per request.
+    const sink = o.logger ?? consoleLogger(o.verbose);
+    this.#logger = redactingLogger(sink, o.apiKey, o.verbose);
+    const problem = o.envProblem;
+    if (problem) {
+      logOnce(sink, problem, () => this.#logger.warn(problem));
+      return;
+    }
     if (!o.enabled) return;
     if (!o.apiKey) {
-      if (!missingKeyWarned) {
-        missingKeyWarned = true;
+      logOnce(sink, "missing API key", () =>
         this.#logger.warn(
           "no HoneyHive API key: set HH_API_KEY (or pass apiKey). Nothing will be recorded; the app runs as usual.",
-        );
-      }
+        ),
+      );
       return;
+    }
+    if (o.verbose) {
+      this.#logger.info(
+        `sending events to ${o.serverUrl} (key from ${o.sources.apiKey === "option" ? "the apiKey option" : o.sources.apiKey})`,
+      );
     }
     const onError = (error: Error): void => this.#reportError(error);
     this.#client = new HttpClient({
@@ -128,6 +150,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       onError,
       onRetry: () => queue?.countRetry(),
       redact: redactor(o.apiKey),
+      apiKey: o.apiKey,
     });
     queue = new DeliveryQueue(
       exporter,
@@ -137,9 +160,18 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#queue = queue;
     this.#sampled = sessionSampler(o.sampleRate);
     const sampled = this.#sampled;
-    this.#recorder = new Recorder(o, (item) => {
-      if (sampled(item.sessionId ?? "")) queue.enqueue(item);
-    });
+    this.#recorder = new Recorder(
+      o,
+      (item) => {
+        if (sampled(item.sessionId ?? "")) queue.enqueue(item);
+      },
+      (key) =>
+        logOnce(sink, `unknown per-call key ${key}`, () =>
+          this.#logger.warn(
+            `metadata.honeyhive.${key} is not a per-call setting and is ignored (known: ${PER_CALL_KEYS.join(", ")}); build it with honeyhive({ … }) to catch this at compile time.`,
+          ),
+        ),
+    );
   }
 
   /** The handler's own failures (bugs, bad arguments) are logged, never thrown into LangChain. */
@@ -152,17 +184,16 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#logger.debug(
         `${callback} failed inside the handler: ${error instanceof Error ? error.stack : error}`,
       );
-      this.#reportError(error instanceof Error ? error : new Error(String(error)));
+      this.#reportError(error);
     }
   }
 
-  /** Hands an error to the user's onError; one that throws must not reach the delivery loop or the app. */
-  #reportError(error: Error): void {
-    try {
-      this.#options.onError?.(error);
-    } catch {
-      // Nothing sensible to do with an error from the error handler.
-    }
+  /**
+   * Hands an error to the user's onError, always as a HoneyHiveError (anything else is a bug in
+   * here: `internal`). One that throws or rejects must not reach the delivery loop or the app.
+   */
+  #reportError(error: unknown): void {
+    callContained(this.#options.onError, asHoneyHiveError(error));
   }
 
   /**
@@ -501,7 +532,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const queue = this.#queue;
     if (!queue) return { ...EMPTY_FLUSH };
-    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);
@@ -527,7 +558,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#stopped = true;
       return { ...EMPTY_FLUSH };
     }
-    const timeoutMs = options.timeoutMs ?? this.#options.flushTimeoutMs;
+    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);

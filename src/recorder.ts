@@ -62,9 +62,16 @@ export class Recorder {
   /** First start seen per session (bounded), for the duration of multi-turn sessions. */
   readonly #sessionStarts = new GenerationalMap<string, { wall: number }>(2_000);
 
-  constructor(options: ResolvedOptions, enqueue: (item: DeliveryItem) => void) {
+  readonly #onUnknownOverride: ((key: string) => void) | undefined;
+
+  constructor(
+    options: ResolvedOptions,
+    enqueue: (item: DeliveryItem) => void,
+    onUnknownOverride?: (key: string) => void,
+  ) {
     this.#options = options;
     this.#enqueue = enqueue;
+    this.#onUnknownOverride = onUnknownOverride;
   }
 
   get openRuns(): number {
@@ -81,7 +88,7 @@ export class Recorder {
       sessionId = parent.sessionId;
       parentEventId = parent.visibleId;
     } else {
-      const overrides = callOverrides(run.metadata);
+      const overrides = callOverrides(run.metadata, this.#onUnknownOverride);
       root = this.#rootInfo(run, overrides);
       sessionId = root.sessionId;
       parentEventId = overrides.parentEventId ?? this.#options.parentEventId ?? sessionId;

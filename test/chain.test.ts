@@ -1,7 +1,7 @@
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { describe, expect, it } from "vitest";
-import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../src/index.js";
+import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../src/wire/contract.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
 import { byName, useCollector } from "./helpers/setup.js";
 

@@ -4,7 +4,8 @@
  * nothing about LangChain or about queueing.
  */
 import { setMaxListeners } from "node:events";
-import type { Logger } from "../util/logger.js";
+import { HoneyHiveDeliveryError } from "../errors.js";
+import { type Logger, scrubThenCut } from "../util/logger.js";
 import type { HttpClient } from "./http-client.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 
@@ -28,28 +29,21 @@ export interface ExporterOptions {
   onRetry: () => void;
   /** Scrubs secrets from text that came from outside (server messages, network errors). */
   redact: (text: string) => string;
+  /** The key to scrub from server text before it is cut (see scrubThenCut). */
+  apiKey?: string;
 }
 
-/** Raised to `onError` when HoneyHive refuses a request or cannot be reached. */
-export class HoneyHiveDeliveryError extends Error {
-  override name = "HoneyHiveDeliveryError";
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
+export { HoneyHiveDeliveryError };
 
-function serverMessage(body: string): string {
+function serverMessage(body: string, apiKey: string | undefined): string {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
     const m = parsed.message ?? parsed.error;
-    if (typeof m === "string") return m;
+    if (typeof m === "string") return scrubThenCut(m, apiKey, 300);
   } catch {
     // Not JSON: use the text itself.
   }
-  return body.slice(0, 300) || "(empty response)";
+  return scrubThenCut(body, apiKey, 300) || "(empty response)";
 }
 
 export class Exporter {
@@ -106,7 +100,7 @@ export class Exporter {
         if (status >= 200 && status < 300) outcome = "sent";
         else {
           // Servers and proxies may echo the Authorization header; scrub before anything sees it.
-          const message = this.#options.redact(serverMessage(result.body));
+          const message = this.#options.redact(serverMessage(result.body, this.#options.apiKey));
           if (!isRetryableStatus(status)) {
             this.#reportFinal(request, status, message);
             outcome = "failed";

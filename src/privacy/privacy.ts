@@ -7,6 +7,7 @@
  * rather than sent unmasked.
  */
 import { createHash } from "node:crypto";
+import { HoneyHiveError } from "../errors.js";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
 import type { BodyTransform } from "../wire/prepare.js";
@@ -65,8 +66,10 @@ export function privacyTransform(
       } catch (error) {
         out[field] = { masked: MASK_FAILED };
         onError(
-          new Error(
+          new HoneyHiveError(
+            "mask",
             `mask threw on ${field} of ${eventType} ${eventName ?? ""}: the field was withheld (${error})`,
+            { cause: error },
           ),
         );
       }
