@@ -27,7 +27,11 @@ describe("error classes", () => {
     const config = new HoneyHiveConfigError("bad", "serverUrl");
     expect(config).toBeInstanceOf(HoneyHiveError);
     expect(config).toBeInstanceOf(Error);
-    expect([config.code, config.name, config.setting]).toEqual(["config", "HoneyHiveConfigError", "serverUrl"]);
+    expect([config.code, config.name, config.setting]).toEqual([
+      "config",
+      "HoneyHiveConfigError",
+      "serverUrl",
+    ]);
     const codes = [401, 403, 400, 404, 413, 408, 429, 500, 503, undefined].map(
       (s) => new HoneyHiveDeliveryError("x", s).code,
     );
@@ -106,7 +110,7 @@ describe("onError payloads", () => {
     const codes = new Set(errors.map((e) => (e as HoneyHiveError).code));
     expect([...codes].sort()).toEqual(["auth", "mask", "rejected", "unreachable"]);
     const mask = errors.find((e) => (e as HoneyHiveError).code === "mask");
-    expect((mask?.cause as Error).message).toBe("mask bug");
+    expect((mask?.cause as Error | undefined)?.message).toBe("mask bug");
     const auth401 = errors.find((e) => (e as HoneyHiveError).code === "auth") as HoneyHiveDeliveryError;
     expect(auth401.status).toBe(401);
   });

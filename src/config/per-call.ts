@@ -35,8 +35,17 @@ type MissingKey = Exclude<keyof HoneyHiveCallSettings, (typeof PER_CALL_KEYS)[nu
 const _everyKeyListed: [MissingKey] extends [never] ? true : MissingKey = true;
 void _everyKeyListed;
 
-/** Keys of T that HoneyHiveCallSettings does not have, typed `never` so passing them fails to compile. */
-type NoUnknownKeys<T> = { [K in Exclude<keyof T, keyof HoneyHiveCallSettings>]: never };
+/**
+ * Keys of T that HoneyHiveCallSettings does not have, each typed as a message no value can match:
+ * passing one fails to compile, and the compiler's error names the key.
+ */
+type NoUnknownKeys<T> = {
+  [K in Exclude<keyof T, keyof HoneyHiveCallSettings>]: {
+    [notASetting]: `${K & string} is not a per-call setting`;
+  };
+};
+/** Never exported, so no value can have this key: an unknown key can never type-check. */
+declare const notASetting: unique symbol;
 
 /**
  * Builds the per-call metadata: `{ honeyhive: settings }`. Use it as the whole metadata, or spread
