@@ -1,6 +1,7 @@
 /**
  * Compiles small app files against the public API with the TypeScript compiler and checks which
- * lines fail and why: a misspelled option or per-call key must be a compile error that names it.
+ * lines fail and why: a misspelled option or per-call key must be a compile error that names it;
+ * and that the emitted declarations keep the options' doc comments.
  * (test/types/api.test-d.ts holds the type assertions; tsc checks it as part of `npm test`.)
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -12,13 +13,22 @@ const root = join(import.meta.dirname, "..");
 const dir = join(root, ".tmp", `types-${process.pid}`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Declaration files the last compile emitted, by path. */
+const emitted = new Map<string, string>();
+
 function compile(source: string): Map<number, string[]> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "app.ts");
   writeFileSync(file, source);
   const config = ts.readConfigFile(join(root, "tsconfig.json"), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  const program = ts.createProgram([file], { ...options, noEmit: true });
+  const program = ts.createProgram([file], {
+    ...options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: join(dir, "out"),
+  });
   const byLine = new Map<number, string[]>();
   for (const d of ts.getPreEmitDiagnostics(program)) {
     if (!d.file || d.start === undefined)
@@ -27,6 +37,7 @@ function compile(source: string): Map<number, string[]> {
     const line = d.file.getLineAndCharacterOfPosition(d.start).line + 1;
     byLine.set(line, [...(byLine.get(line) ?? []), ts.flattenDiagnosticMessageText(d.messageText, " ")]);
   }
+  program.emit(undefined, (name, text) => emitted.set(name, text));
   return byLine;
 }
 
@@ -50,5 +61,10 @@ describe("the public types", () => {
     expect(errors.get(5)?.join()).toMatch(/sesionId/);
     expect(errors.get(6)?.join()).toMatch(/userProperites/);
     expect(errors.get(8)?.join()).toMatch(/usrId/);
+
+    // The published types keep each option's doc comment (what an editor shows on hover).
+    const options = [...emitted].find(([name]) => name.endsWith("config/options.d.ts"))?.[1] ?? "";
+    expect(options).toContain("optionsSchema: z.ZodObject<typeof optionShape");
+    expect(options).toMatch(/\/\*\* Share of sessions recorded[^*]*\*\/\s*sampleRate: z\.ZodDefault/);
   });
 });

@@ -58,7 +58,12 @@ const apiKey = z
 
 const RATE_EXPECTED = "must be a number from 0 to 1 (0.5 records half of the sessions)";
 
-export const optionsSchema = z.strictObject({
+/**
+ * The options' shape, kept as its own declaration (and the schema's type spelled out below) so
+ * that the published `.d.ts` keeps each field's JSDoc: declaration emit reprints an inferred
+ * `z.strictObject({...})` type without comments, but keeps them on a declared object's members.
+ */
+const optionShape = {
   /** HoneyHive API key. Env: `HH_API_KEY`, then `HONEYHIVE_API_KEY`. Trimmed. Missing: the handler warns once and records nothing. */
   apiKey: apiKey.optional(),
   /** API base URL; a trailing `/` is ignored. Env: `HH_API_URL`. Default `https://api.dp1.us.honeyhive.ai`. */
@@ -151,7 +156,9 @@ export const optionsSchema = z.strictObject({
   logger: loggerSchema.optional(),
   /** Called with every delivery or handler error (never thrown into the app; a rejection is ignored). */
   onError: fn<(error: HoneyHiveError) => void>("onError").optional(),
-});
+};
+
+export const optionsSchema: z.ZodObject<typeof optionShape, z.core.$strict> = z.strictObject(optionShape);
 
 /** Options accepted by `new HoneyHiveHandler(options)`. Every one is optional. */
 export type HoneyHiveHandlerOptions = z.input<typeof optionsSchema>;
