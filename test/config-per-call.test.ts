@@ -60,6 +60,25 @@ describe("honeyhive() per-call settings", () => {
     expect(users).toHaveLength(2);
   });
 
+  it("per-call settings that cannot be read (a throwing Proxy) are ignored; the run is still recorded", async () => {
+    const handler = hh.handler();
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("no reading");
+        },
+        ownKeys() {
+          throw new Error("no listing");
+        },
+      },
+    );
+    await smallChain().invoke({ name: "x" }, { callbacks: [handler], metadata: { honeyhive: hostile } });
+    await handler.flush();
+    expect(hh.collector.sessions).toHaveLength(1);
+    expect(hh.collector.events).toHaveLength(4);
+  });
+
   it("an unknown key under metadata.honeyhive is warned about once, by name", async () => {
     const { lines, logger } = memoryLogger();
     const handler = hh.handler({ logger });

@@ -57,7 +57,15 @@ export function callOverrides(
   metadata: Record<string, unknown> | undefined,
   onUnknownKey?: (key: string) => void,
 ): CallOverrides {
-  const raw = metadata?.[HANDLER_METADATA_KEY];
+  try {
+    return readOverrides(metadata?.[HANDLER_METADATA_KEY], onUnknownKey);
+  } catch {
+    // A Proxy or throwing getter in the app's metadata: no overrides rather than a lost run.
+    return {};
+  }
+}
+
+function readOverrides(raw: unknown, onUnknownKey: ((key: string) => void) | undefined): CallOverrides {
   if (typeof raw !== "object" || raw === null) return {};
   const o = raw as Record<string, unknown>;
   if (onUnknownKey) {
