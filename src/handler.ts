@@ -6,27 +6,34 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { z } from "zod";
-import {
-  HoneyHiveConfigError,
-  type HoneyHiveHandlerOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from "./config/options.js";
+import { type HoneyHiveHandlerOptions, type ResolvedOptions, resolveOptions } from "./config/options.js";
 import { createDelivery, type Delivery } from "./delivery/delivery.js";
 import type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
+import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelEnd } from "./mapping/model.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
-import { sessionIdFor } from "./runs/sessions.js";
-import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
+import { PER_CALL_KEYS, sessionIdFor } from "./runs/sessions.js";
+import {
+  callContained,
+  consoleLogger,
+  type Logger,
+  logOnce,
+  redactingLogger,
+  redactor,
+} from "./util/logger.js";
+import { timerDelay } from "./util/timeout.js";
 import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
 import { members } from "./wire/snapshot.js";
 
 export interface FlushOptions {
-  /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
+  /**
+   * Give up waiting after this many ms (default: the `flushTimeoutMs` option). `Infinity` waits as
+   * long as a timer can (about 24.8 days); NaN or a negative value means the default.
+   */
   timeoutMs?: number;
 }
 
@@ -78,8 +85,6 @@ const EMPTY_FLUSH: FlushResult = {
   timedOut: false,
 };
 
-let missingKeyWarned = false;
-
 export class HoneyHiveHandler extends BaseCallbackHandler {
   name = "honeyhive_handler";
 
@@ -100,19 +105,36 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
   constructor(options: HoneyHiveHandlerOptions = {}) {
-    super();
-    this.#options = resolveOptions(options);
-    const o = this.#options;
-    this.#logger = redactingLogger(o.logger ?? consoleLogger(o.verbose), o.apiKey, o.verbose);
+    const o = resolveOptions(options);
+    super({
+      ignoreLLM: o.ignoreLLM,
+      ignoreChain: o.ignoreChain,
+      ignoreAgent: o.ignoreAgent,
+      ignoreRetriever: o.ignoreRetriever,
+      ignoreCustomEvent: o.ignoreCustomEvent,
+    });
+    this.#options = o;
+    // Said once per logger: a handler per request must not repeat a deployment problem per request.
+    const sink = o.logger ?? consoleLogger(o.verbose);
+    this.#logger = redactingLogger(sink, o.apiKey, o.verbose);
+    const problem = o.envProblem;
+    if (problem) {
+      logOnce(sink, problem, () => this.#logger.warn(problem));
+      return;
+    }
     if (!o.enabled) return;
     if (!o.apiKey) {
-      if (!missingKeyWarned) {
-        missingKeyWarned = true;
+      logOnce(sink, "missing API key", () =>
         this.#logger.warn(
           "no HoneyHive API key: set HH_API_KEY (or pass apiKey). Nothing will be recorded; the app runs as usual.",
-        );
-      }
+        ),
+      );
       return;
+    }
+    if (o.verbose) {
+      this.#logger.info(
+        `sending events to ${o.serverUrl} (key from ${o.sources.apiKey === "option" ? "the apiKey option" : o.sources.apiKey})`,
+      );
     }
     const onError = (error: Error): void => this.#reportError(error);
     this.#delivery = createDelivery({
@@ -126,8 +148,13 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#recorder = new Recorder(o, this.#delivery.pipeline, {
       sampled: this.#sampled,
       mask: fieldMasker(o.mask, o.maskTimeoutMs, onError),
+      onUnknownKey: (key) =>
+        logOnce(sink, `unknown per-call key ${key}`, () =>
+          this.#logger.warn(
+            `metadata.honeyhive.${key} is not a per-call setting and is ignored (known: ${PER_CALL_KEYS.join(", ")}); build it with honeyhive({ … }) to catch this at compile time.`,
+          ),
+        ),
     });
-    if (o.verbose) this.#logger.info(`sending traces to ${o.serverUrl} (source "${o.source}")`);
   }
 
   /** The handler's own failures (bugs, bad arguments) are logged, never thrown into LangChain. */
@@ -140,17 +167,16 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#logger.debug(
         `${callback} failed inside the handler: ${error instanceof Error ? error.stack : error}`,
       );
-      this.#reportError(error instanceof Error ? error : new Error(String(error)));
+      this.#reportError(error);
     }
   }
 
-  /** Hands an error to the user's onError; one that throws must not reach the delivery loop or the app. */
-  #reportError(error: Error): void {
-    try {
-      this.#options.onError?.(error);
-    } catch {
-      // Nothing sensible to do with an error from the error handler.
-    }
+  /**
+   * Hands an error to the user's onError, always as a HoneyHiveError (anything else is a bug in
+   * here: `internal`). One that throws or rejects must not reach the delivery loop or the app.
+   */
+  #reportError(error: unknown): void {
+    callContained(this.#options.onError, asHoneyHiveError(error));
   }
 
   /**
@@ -514,7 +540,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const pipeline = this.#delivery?.pipeline;
     if (!pipeline) return { ...EMPTY_FLUSH };
-    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
+    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);
@@ -535,7 +561,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return this.#shutdownPromise;
     }
     // A second call with its own deadline waits for the first, but no longer than its own deadline.
-    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
+    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const first = this.#shutdownPromise;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ ...pickFlush(this), timedOut: true }), timeoutMs);
@@ -552,7 +578,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#stopped = true;
       return { ...EMPTY_FLUSH };
     }
-    const timeoutMs = timeoutOf(options, this.#options.flushTimeoutMs);
+    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       await withDeadline(awaitAllCallbacks(), timeoutMs);
@@ -565,16 +591,6 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return { ...delivery.pipeline.stats(), timedOut: true };
     }
   }
-}
-
-/** Largest delay a timer can hold (2^31 − 1 ms); beyond it Node fires at once with a warning. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** A per-call deadline: Infinity → the longest timer; NaN, negative or missing → the default. */
-function timeoutOf(options: FlushOptions | undefined, fallback: number): number {
-  const t = options?.timeoutMs;
-  if (typeof t !== "number" || Number.isNaN(t) || t < 0) return fallback;
-  return Math.min(t, MAX_TIMER_MS);
 }
 
 function pickFlush(handler: HoneyHiveHandler): DeliveryStats {

@@ -2,7 +2,7 @@
  * honeyhive-langchain: HoneyHive tracing for LangChain.js and LangGraph.js.
  *
  *   const handler = new HoneyHiveHandler();
- *   await chain.invoke(input, { callbacks: [handler] });
+ *   await chain.invoke(input, { callbacks: [handler], metadata: honeyhive({ sessionId, userId }) });
  */
 
 export { formatSessionTree } from "./collector/format.js";
@@ -15,15 +15,15 @@ export {
   startCollector,
 } from "./collector/server.js";
 export type { SessionTree, StoredEvent, StoredSession, TreeNode } from "./collector/store.js";
-export { HoneyHiveConfigError, type HoneyHiveHandlerOptions } from "./config/options.js";
-export { HoneyHiveDeliveryError } from "./delivery/exporter.js";
+export type { HoneyHiveHandlerOptions } from "./config/options.js";
+export { type HoneyHiveCallSettings, honeyhive } from "./config/per-call.js";
 export type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
+export {
+  HoneyHiveConfigError,
+  HoneyHiveDeliveryError,
+  HoneyHiveError,
+  type HoneyHiveErrorCode,
+} from "./errors.js";
 export { type EventEnrichment, type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
 export type { MaskContext, MaskedField, MaskFunction } from "./privacy/privacy.js";
 export type { Logger } from "./util/logger.js";
-export {
-  PostEventBatchRequest,
-  PostEventRequest,
-  StartSessionRequest,
-  UpdateEventRequest,
-} from "./wire/contract.js";

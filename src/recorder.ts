@@ -66,6 +66,8 @@ export interface RecorderHooks {
   /** Whether a new root's session is recorded at all (sampling), decided once per root. */
   sampled(sessionId: string): boolean;
   mask: FieldMasker | undefined;
+  /** A key under `metadata.honeyhive` that is not a per-call setting. */
+  onUnknownKey?: (key: string) => void;
 }
 
 export class Recorder {
@@ -110,7 +112,7 @@ export class Recorder {
       inputs = live(delivery) && !run.hidden ? this.#inputsText(run.inputs) : "{}";
     } else {
       clock = { wall: Date.now(), perf };
-      const overrides = callOverrides(run.metadata);
+      const overrides = callOverrides(run.metadata, this.#hooks.onUnknownKey);
       const o = this.#options;
       const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
       sessionId = sessionKey ? sessionIdFor(sessionKey) : crypto.randomUUID();

@@ -108,11 +108,11 @@ describe("transient failures", () => {
     }
   });
 
-  it("batch mode: a 500 after the server stored the batch is retried without duplicating events", async () => {
+  it("a 500 after the server stored the batch is retried without duplicating events", async () => {
     hh.collector.setFaults(({ attempt, path }) =>
       path === "/v1/events/batch" && attempt === 1 ? { status: 500, afterStore: true } : undefined,
     );
-    const handler = hh.handler({ ...fast, batch: true, batchSize: 50 });
+    const handler = hh.handler({ ...fast, batchSize: 50 });
     await runChains(handler, 5);
     const result = await handler.flush({ timeoutMs: 15_000 });
     expect(result.failed).toBe(0);
@@ -163,11 +163,11 @@ describe("outages", () => {
   });
 });
 
-describe("batch mode ordering", () => {
+describe("ordering under a backlog", () => {
   it("sessions are created before their events and events before their updates, across gathered batches", async () => {
     // A slow server lets a backlog build, so batches gather events past session starts and updates.
     hh.collector.setFaults(() => ({ delayMs: 20 }));
-    const handler = hh.handler({ ...fast, batch: true, concurrency: 4 });
+    const handler = hh.handler({ ...fast, concurrency: 4 });
     const runIds: string[] = [];
     for (let i = 0; i < 12; i++) {
       const runId = `01937b0e-cccc-7000-8000-${String(i).padStart(12, "0")}`;

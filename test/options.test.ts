@@ -1,6 +1,28 @@
+/**
+ * Options given in code: validation (a bad option throws HoneyHiveConfigError naming it), the
+ * missing-key warning, LangChain's ignore* inputs, verbose start-up, and per-call flush timeouts.
+ */
+import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { RunnableLambda } from "@langchain/core/runnables";
+import { tool } from "@langchain/core/tools";
 import { describe, expect, it, vi } from "vitest";
-import { HoneyHiveConfigError, HoneyHiveHandler, startCollector } from "../src/index.js";
+import { z } from "zod";
+import { HoneyHiveConfigError, HoneyHiveError, HoneyHiveHandler } from "../src/index.js";
+import { ScriptedChatModel } from "./helpers/scripted-model.js";
+import { TEST_KEY, useCollector } from "./helpers/setup.js";
+import { memoryLogger, smallChain } from "./helpers/workloads.js";
+
+const hh = useCollector();
+
+function configError(make: () => unknown): HoneyHiveConfigError {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(HoneyHiveConfigError);
+    return error as HoneyHiveConfigError;
+  }
+  throw new Error("expected a HoneyHiveConfigError");
+}
 
 describe("handler options", () => {
   it("an invalid option throws an error that names it", () => {
@@ -10,6 +32,39 @@ describe("handler options", () => {
     expect(() => new HoneyHiveHandler({ apiKey: "k", sesionId: "typo" } as any)).toThrow(
       /`sesionId` is not a known option/,
     );
+    const error = configError(() => new HoneyHiveHandler({ apiKey: "k", sampleRate: 1.5 }));
+    expect(error).toBeInstanceOf(HoneyHiveError);
+    expect(error.code).toBe("config");
+    expect(error.setting).toBe("sampleRate");
+    expect(error.message).toMatch(/`sampleRate` must be a number from 0 to 1/);
+  });
+
+  it("every bad server URL in code is a HoneyHiveConfigError naming serverUrl (not a TypeError or undici's error)", () => {
+    for (const serverUrl of ["localhost:8787", "ftp://example.com", "file:///etc/passwd", "not a url", ""]) {
+      const error = configError(() => new HoneyHiveHandler({ apiKey: "k", serverUrl }));
+      expect(error.setting).toBe("serverUrl");
+      expect(error.message).toMatch(/`serverUrl` must be an http:\/\/ or https:\/\/ URL/);
+    }
+  });
+
+  it("timeouts must fit in a timer: 3e9 ms is a config error, not a flush that returns at once", () => {
+    for (const name of ["flushTimeoutMs", "requestTimeoutMs", "retryBudgetMs", "openRunTtlMs"] as const) {
+      const error = configError(() => new HoneyHiveHandler({ apiKey: "k", [name]: 3e9 }));
+      expect(error.setting).toBe(name);
+      expect(error.message).toMatch(/at most 2147483647 ms/);
+    }
+    expect(() => new HoneyHiveHandler({ apiKey: "k", flushTimeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
+  it("the API key is trimmed; whitespace inside it is a config error (and the key is never echoed)", async () => {
+    const handler = hh.handler({ apiKey: `  ${TEST_KEY}\r\n` });
+    await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    expect(await handler.flush()).toMatchObject({ failed: 0, timedOut: false });
+    expect(hh.collector.events).toHaveLength(4);
+    const error = configError(() => new HoneyHiveHandler({ apiKey: "hh-abc def-123456" }));
+    expect(error.setting).toBe("apiKey");
+    expect(error.message).toMatch(/`apiKey` must not contain whitespace/);
+    expect(error.message).not.toContain("hh-abc");
   });
 
   it("refuses plain http:// to a non-loopback host unless allowInsecureHttp is set", () => {
@@ -26,38 +81,149 @@ describe("handler options", () => {
     ).not.toThrow();
     expect(() => new HoneyHiveHandler({ apiKey: "k", serverUrl: "http://127.0.0.1:1" })).not.toThrow();
   });
+});
 
-  it("without an API key it warns once, records nothing, and the app runs as usual", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+describe("no API key", () => {
+  it("warns once per logger, records nothing, and the app runs as usual", async () => {
+    const { lines, logger } = memoryLogger();
+    const handler = new HoneyHiveHandler({ serverUrl: hh.collector.url, logger });
+    const result = await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    expect(result).toBe("hello");
+    expect(handler.stats()).toMatchObject({ sent: 0, queued: 0, openRuns: 0 });
+    expect(await handler.flush()).toMatchObject({ timedOut: false });
+    // A handler per request must not repeat the warning per request.
+    new HoneyHiveHandler({ serverUrl: hh.collector.url, logger });
+    const keyLines = lines.filter((l) => l.message.includes("HH_API_KEY"));
+    expect(keyLines).toHaveLength(1);
+    expect(keyLines[0]?.level).toBe("warn");
+    expect(hh.collector.requests).toHaveLength(0);
+  });
+
+  it("a key of only whitespace (an empty secret file) counts as missing", async () => {
+    vi.stubEnv("HH_API_KEY", " \n");
+    vi.stubEnv("HH_API_URL", hh.collector.url);
     try {
-      const handler = new HoneyHiveHandler({ serverUrl: "http://127.0.0.1:9" });
-      const result = await RunnableLambda.from((x: number) => x * 2).invoke(21, { callbacks: [handler] });
-      expect(result).toBe(42);
-      expect(handler.stats()).toMatchObject({ sent: 0, queued: 0, openRuns: 0 });
-      expect(await handler.flush()).toMatchObject({ timedOut: false });
-      new HoneyHiveHandler();
-      const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("HH_API_KEY"));
-      expect(lines.length).toBeLessThanOrEqual(1);
+      const { lines, logger } = memoryLogger();
+      const handler = new HoneyHiveHandler({ logger });
+      await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+      await handler.flush();
+      expect(lines.map((l) => l.message)).toEqual([expect.stringContaining("no HoneyHive API key")]);
+      expect(hh.collector.requests).toHaveLength(0);
     } finally {
-      warn.mockRestore();
+      vi.unstubAllEnvs();
     }
   });
 
-  it("reads the key, URL, source and session name from the environment", async () => {
-    const collector = await startCollector();
-    vi.stubEnv("HH_API_KEY", "env-key-123456");
-    vi.stubEnv("HH_API_URL", `${collector.url}/`);
-    vi.stubEnv("HH_SOURCE", "my-service");
-    vi.stubEnv("HH_SESSION_NAME", "from-env");
+  it("the callback manager's real dispatch tolerates the handler with no API key (no-op)", async () => {
+    const { lines, logger } = memoryLogger();
+    const quiet = new HoneyHiveHandler({ serverUrl: hh.collector.url, logger });
+    const manager = CallbackManager.configure([quiet]);
+    const run = await manager?.handleChainStart({ lc: 1, type: "not_implemented", id: ["x"] }, { a: 1 });
+    await run?.handleChainEnd({ b: 2 });
+    expect(quiet.stats()).toMatchObject({ sent: 0, openRuns: 0 });
+    expect(lines).toHaveLength(1);
+    expect(hh.collector.requests).toHaveLength(0);
+  });
+});
+
+describe("LangChain's standard handler inputs", () => {
+  const weather = tool(async ({ city }) => `sunny in ${city}`, {
+    name: "weather",
+    description: "Weather for a city",
+    schema: z.object({ city: z.string() }),
+  });
+
+  async function agentTurn(handler: HoneyHiveHandler): Promise<void> {
+    const model = new ScriptedChatModel({
+      replies: [
+        { toolCalls: [{ id: "c1", name: "weather", args: { city: "Paris" } }] },
+        { content: "sunny" },
+      ],
+    });
+    const turn = RunnableLambda.from(async (q: string, config) => {
+      const first = await model.invoke(q, config);
+      const result = await weather.invoke(first.tool_calls?.[0] as never, config);
+      return (await model.invoke([first, result], config)).content;
+    }).withConfig({ runName: "turn" });
+    await turn.invoke("weather?", { callbacks: [handler] });
+    await handler.flush();
+  }
+
+  it("ignoreChain records no chain events (models and tools still are)", async () => {
+    const handler = hh.handler({ ignoreChain: true });
+    expect(handler.ignoreChain).toBe(true);
+    await agentTurn(handler);
+    const types = hh.collector.events.map((e) => e.event_type);
+    expect(types).not.toContain("chain");
+    expect(types.filter((t) => t === "model")).toHaveLength(2);
+    expect(types).toContain("tool");
+  });
+
+  it("ignoreLLM records no model events; ignoreAgent no tool events", async () => {
+    await agentTurn(hh.handler({ ignoreLLM: true }));
+    expect(hh.collector.events.map((e) => e.event_type).sort()).toEqual(["chain", "tool"]);
+    hh.collector.reset();
+    await agentTurn(hh.handler({ ignoreAgent: true }));
+    expect(hh.collector.events.map((e) => e.event_type).sort()).toEqual(["chain", "model", "model"]);
+  });
+
+  it("ignoreRetriever and ignoreCustomEvent are accepted and set on the handler", () => {
+    const handler = hh.handler({ ignoreRetriever: true, ignoreCustomEvent: true });
+    expect(handler.ignoreRetriever).toBe(true);
+    expect(handler.ignoreCustomEvent).toBe(true);
+    expect(handler.ignoreLLM).toBe(false);
+  });
+});
+
+describe("verbose", () => {
+  it("logs the target URL at start, and never the key", () => {
+    const { lines, logger } = memoryLogger();
+    hh.handler({ verbose: true, logger });
+    const start = lines.find((l) => l.message.includes(hh.collector.url));
+    expect(start?.message).toMatch(
+      /sending events to http:\/\/127\.0\.0\.1:\d+ \(key from the apiKey option\)/,
+    );
+    for (const l of lines) expect(l.message).not.toContain(TEST_KEY);
+    const quiet = memoryLogger();
+    hh.handler({ logger: quiet.logger });
+    expect(quiet.lines).toHaveLength(0);
+  });
+});
+
+describe("per-call flush and shutdown timeouts", () => {
+  async function slowServerFlush(timeoutMs: number): Promise<void> {
+    hh.collector.setFaults(() => ({ delayMs: 150 }));
+    const handler = hh.handler();
+    await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+    const result = await handler.flush({ timeoutMs });
+    // Infinity, NaN and -1 must not give up at once: everything arrives.
+    expect(result).toMatchObject({ timedOut: false, failed: 0, queued: 0, inFlight: 0 });
+    expect(hh.collector.events).toHaveLength(4);
+    expect(hh.collector.sessions).toHaveLength(1);
+  }
+
+  it("Infinity, NaN and -1 wait (the largest timer / the default), with no TimeoutOverflowWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on("warning", onWarning);
     try {
-      const handler = new HoneyHiveHandler();
-      await RunnableLambda.from((x: number) => x).invoke(1, { callbacks: [handler] });
-      await handler.shutdown();
-      expect(collector.events[0]?.source).toBe("my-service");
-      expect(collector.sessions[0]?.session_name).toBe("from-env");
+      for (const timeoutMs of [Number.POSITIVE_INFINITY, Number.NaN, -1]) {
+        await slowServerFlush(timeoutMs);
+        hh.collector.reset();
+      }
+      const handler = hh.handler();
+      await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+      expect(await handler.shutdown({ timeoutMs: Number.POSITIVE_INFINITY })).toMatchObject({
+        timedOut: false,
+        failed: 0,
+      });
+      expect(hh.collector.events).toHaveLength(4);
+      await new Promise((r) => setImmediate(r));
     } finally {
-      vi.unstubAllEnvs();
-      await collector.close();
+      process.off("warning", onWarning);
     }
+    expect(warnings.map((w) => w.name)).not.toContain("TimeoutOverflowWarning");
   });
 });

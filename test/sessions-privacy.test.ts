@@ -280,9 +280,14 @@ describe("sampling and the kill switch", () => {
       await smallChain().invoke({ name: "b" }, { callbacks: [b], ...meta });
     }
     await Promise.all([a.flush(), b.flush()]);
-    for (const s of hh.collector.sessions) {
-      expect(hh.collector.events.filter((e) => e.session_id === s.session_id)).toHaveLength(8);
+    const { sessions, events } = hh.collector;
+    // Some threads kept and some dropped (a loop over no sessions would prove nothing).
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(sessions.length).toBeLessThan(20);
+    for (const s of sessions) {
+      expect(events.filter((e) => e.session_id === s.session_id)).toHaveLength(8);
     }
+    expect(events).toHaveLength(8 * sessions.length);
   });
 
   it("enabled: false (or HH_ENABLED=false) makes the handler a no-op", async () => {

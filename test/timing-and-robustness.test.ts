@@ -188,7 +188,7 @@ describe("bookkeeping robustness", () => {
   });
 
   it("the callback manager's real dispatch tolerates the handler with no API key (no-op)", async () => {
-    const quiet = new HoneyHiveHandler({ enabled: false });
+    const quiet = new HoneyHiveHandler({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const manager = CallbackManager.configure([quiet]);
     const run = await manager?.handleChainStart({ lc: 1, type: "not_implemented", id: ["x"] }, { a: 1 });
     await run?.handleChainEnd({ b: 2 });

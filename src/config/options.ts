@@ -1,10 +1,21 @@
 /**
- * Handler options: the public type, the zod schema that validates them at construction, and the
- * environment variables that fill in what the caller left out.
+ * Handler options, from one source: the zod schema below. It derives the public option type
+ * (`HoneyHiveHandlerOptions` = its input type), the resolved type (its output type) and the
+ * defaults; `ENV_VARS` maps options to environment variables, whose values go through the same
+ * field schema as the option they fill.
+ *
+ * Docs: each field's JSDoc comment sits on the schema's shape. TypeScript carries a property's
+ * JSDoc through `z.input` / `z.output` (they are mapped types over the shape), so editors show it
+ * on `new HoneyHiveHandler({ … })` and in the published `.d.ts`, with no second list to keep in
+ * step. (`.describe()`/`.meta()` would only be visible at run time, not in an editor.)
  */
 import { z } from "zod";
+import { HoneyHiveConfigError, type HoneyHiveError } from "../errors.js";
 import type { MaskFunction } from "../privacy/privacy.js";
 import type { Logger } from "../util/logger.js";
+import { MAX_TIMER_MS } from "../util/timeout.js";
+
+export { HoneyHiveConfigError };
 
 export const DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai";
 
@@ -17,250 +28,303 @@ const loggerSchema = z.custom<Logger>(
     typeof v === "object" &&
     v !== null &&
     ["debug", "info", "warn", "error"].every((m) => typeof (v as Record<string, unknown>)[m] === "function"),
-  { message: "logger must have debug, info, warn and error methods" },
+  { message: "must have debug, info, warn and error methods" },
 );
 
 const positiveInt = z.number().int().positive();
+/** Milliseconds that a Node timer can hold (see util/timeout.ts); larger values would fire at once. */
+const timeoutMs = (min = 1) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS} ms (the longest a timer can wait)` });
 
-export const optionsSchema = z.strictObject({
-  apiKey: z.string().min(1).optional(),
-  serverUrl: z.url({ protocol: /^https?$/, message: "serverUrl must be an http(s) URL" }).optional(),
-  source: z.string().min(1).optional(),
-  sessionId: z.string().min(1).optional(),
-  sessionName: z.string().min(1).optional(),
-  userProperties: jsonRecord.optional(),
-  metadata: jsonRecord.optional(),
-  tags: z.array(z.string()).optional(),
-  enabled: z.boolean().optional(),
-  parentEventId: z.string().min(1).optional(),
-  manageSession: z.boolean().optional(),
-  mask: fn<MaskFunction>("mask").optional(),
-  hideInputs: z.boolean().optional(),
-  hideOutputs: z.boolean().optional(),
-  sampleRate: z.number().min(0).max(1).optional(),
+const URL_EXPECTED = "must be an http:// or https:// URL, e.g. https://api.dp1.us.honeyhive.ai";
+const serverUrl = z
+  .string({ error: URL_EXPECTED })
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, error: URL_EXPECTED }))
+  .transform((url) => url.replace(/\/+$/, ""));
 
-  batch: z.boolean().optional(),
-  batchSize: positiveInt.max(1000).optional(),
-  concurrency: positiveInt.max(256).optional(),
-  requestTimeoutMs: positiveInt.optional(),
-  maxRetries: z.number().int().min(0).max(100).optional(),
-  retryBudgetMs: positiveInt.optional(),
-  flushTimeoutMs: positiveInt.optional(),
-  maxQueueSize: positiveInt.optional(),
-  maxQueueBytes: positiveInt.optional(),
-  maxFieldLength: positiveInt.min(64).optional(),
-  maxRequestBytes: positiveInt.min(10_000).max(5_000_000).optional(),
-  maxOpenRuns: positiveInt.optional(),
-  maskTimeoutMs: positiveInt.optional(),
-  openRunTtlMs: positiveInt.optional(),
-  allowInsecureHttp: z.boolean().optional(),
+/** Trimmed, because keys pasted into secret files and `.env` files often carry a line break. */
+const apiKey = z
+  .string()
+  .trim()
+  .min(1, { error: "must not be empty" })
+  .refine((key) => !/\s/.test(key), {
+    error: "must not contain whitespace (a line break or space inside the key: check how it was pasted)",
+  });
 
-  verbose: z.boolean().optional(),
-  logger: loggerSchema.optional(),
-  onError: fn<(error: Error) => void>("onError").optional(),
-});
+const RATE_EXPECTED = "must be a number from 0 to 1 (0.5 records half of the sessions)";
 
-/** Options accepted by `new HoneyHiveHandler(options)`. Every one is optional. */
-export interface HoneyHiveHandlerOptions {
-  /** HoneyHive API key. Env: `HH_API_KEY`, then `HONEYHIVE_API_KEY`. Missing: the handler warns once and records nothing. */
-  apiKey?: string;
-  /** API base URL. Env: `HH_API_URL`. Default `https://api.dp1.us.honeyhive.ai`. */
-  serverUrl?: string;
+/**
+ * The options' shape, kept as its own declaration (and the schema's type spelled out below) so
+ * that the published `.d.ts` keeps each field's JSDoc: declaration emit reprints an inferred
+ * `z.strictObject({...})` type without comments, but keeps them on a declared object's members.
+ */
+const optionShape = {
+  /** HoneyHive API key. Env: `HH_API_KEY`, then `HONEYHIVE_API_KEY`. Trimmed. Missing: the handler warns once and records nothing. */
+  apiKey: apiKey.optional(),
+  /** API base URL; a trailing `/` is ignored. Env: `HH_API_URL`. Default `https://api.dp1.us.honeyhive.ai`. */
+  serverUrl: serverUrl.default(DEFAULT_SERVER_URL),
   /** The event `source` field. Env: `HH_SOURCE`. Default `"langchain"`. */
-  source?: string;
+  source: z.string().min(1).default("langchain"),
   /** Put every root run of this handler into this session (multi-turn chat). Non-UUIDs map to a stable UUIDv5. */
-  sessionId?: string;
+  sessionId: z.string().min(1).optional(),
   /** Session display name. Env: `HH_SESSION_NAME`. Default: the root run's name. */
-  sessionName?: string;
+  sessionName: z.string().min(1).optional(),
+  /** The app's user for every session this handler starts (HoneyHive's `user_properties.user_id`). */
+  userId: z.string().min(1).optional(),
   /** Added to every session this handler starts. */
-  userProperties?: Record<string, unknown>;
+  userProperties: jsonRecord.optional(),
   /** Added to every session and every event. */
-  metadata?: Record<string, unknown>;
+  metadata: jsonRecord.optional(),
   /** Added to every session and every event (as `metadata.tags`). */
-  tags?: string[];
-  /** `false` makes the handler a cheap no-op. Env: `HH_ENABLED=false`. */
-  enabled?: boolean;
+  tags: z.array(z.string()).optional(),
+  /**
+   * `false` makes the handler a cheap no-op. Env: `HH_ENABLED` (`false`, `0`, `no`, `n`, `off`,
+   * `disabled`, `none` turn it off; `true`, `1`, `yes`, `y`, `on`, `enabled` keep it on). Default true.
+   */
+  enabled: z.boolean().default(true),
   /** Attach root runs under this existing HoneyHive event (a trace the app started elsewhere). */
-  parentEventId?: string;
+  parentEventId: z.string().min(1).optional(),
   /**
    * Whether this handler starts (`POST /v1/sessions`) and completes (`PUT`) its sessions. Default
    * true, except when `parentEventId` links into an existing trace: that session belongs to the app.
    */
-  manageSession?: boolean;
+  manageSession: z.boolean().optional(),
   /** Rewrites inputs, outputs and metadata before they leave the process (sync or async). Throws → field withheld. */
-  mask?: MaskFunction;
-  /** Do not record inputs at all. Env: `HH_HIDE_INPUTS=true`. */
-  hideInputs?: boolean;
-  /** Do not record outputs at all. Env: `HH_HIDE_OUTPUTS=true`. */
-  hideOutputs?: boolean;
+  mask: fn<MaskFunction>("mask").optional(),
+  /** Do not record inputs at all. Env: `HH_HIDE_INPUTS=true`. Default false. */
+  hideInputs: z.boolean().default(false),
+  /** Do not record outputs at all. Env: `HH_HIDE_OUTPUTS=true`. Default false. */
+  hideOutputs: z.boolean().default(false),
   /** Share of sessions recorded, 0..1, decided per session (whole sessions or none). Env: `HH_SAMPLE_RATE`. Default 1. */
-  sampleRate?: number;
+  sampleRate: z
+    .number({ error: RATE_EXPECTED })
+    .min(0, { error: RATE_EXPECTED })
+    .max(1, { error: RATE_EXPECTED })
+    .default(1),
 
-  /** Send events in batches with `POST /v1/events/batch` instead of one `POST /v1/events` each. Default false. */
-  batch?: boolean;
-  /** Events per batch request in batch mode. Default 100. */
-  batchSize?: number;
+  /** LangChain's standard handler input: record no LLM or chat model runs. Default false. */
+  ignoreLLM: z.boolean().default(false),
+  /** LangChain's standard handler input: record no chain, runnable or graph node runs. Default false. */
+  ignoreChain: z.boolean().default(false),
+  /** LangChain's standard handler input: record no agent actions and no tool runs. Default false. */
+  ignoreAgent: z.boolean().default(false),
+  /** LangChain's standard handler input: record no retriever runs. Default false. */
+  ignoreRetriever: z.boolean().default(false),
+  /** LangChain's standard handler input: record no `dispatchCustomEvent` data. Default false. */
+  ignoreCustomEvent: z.boolean().default(false),
+
+  /** Most events in one `POST /v1/events/batch` (a backlog is sent in batches; one event alone when idle). Default 100. */
+  batchSize: positiveInt.max(1000).default(100),
   /** Requests in flight at once. Default 8. */
-  concurrency?: number;
+  concurrency: positiveInt.max(256).default(8),
   /** Per-request timeout (headers and body). Default 10 000 ms. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: timeoutMs().default(10_000),
   /** Retries after the first attempt for network errors, 408, 429 and 5xx. Default 6. */
-  maxRetries?: number;
+  maxRetries: z.number().int().min(0).max(100).default(6),
   /** Longest time one item may spend being retried. Default 60 000 ms. */
-  retryBudgetMs?: number;
-  /** How long `flush()` waits by default before giving up. Default 10 000 ms. */
-  flushTimeoutMs?: number;
-  /** Most items waiting to be sent; past it new items are dropped and counted. Default 10 000. */
-  maxQueueSize?: number;
-  /** Most bytes waiting to be sent; past it new items are dropped and counted. Default 64 MiB. */
-  maxQueueBytes?: number;
+  retryBudgetMs: timeoutMs().default(60_000),
+  /** How long `flush()` / `shutdown()` (and the drain at exit) wait by default before giving up. Default 10 000 ms. */
+  flushTimeoutMs: timeoutMs().default(10_000),
+  /**
+   * Most serialized data (characters ≈ bytes) recorded and not yet delivered; past it whole new
+   * sessions are dropped and counted (a started session is always kept whole). Default 64 MiB.
+   */
+  maxQueueBytes: positiveInt.default(64 * 1024 * 1024),
   /** Longest string kept in a field, in characters; longer ones are cut with a marker. Default 100 000. */
-  maxFieldLength?: number;
+  maxFieldLength: positiveInt.min(64).default(100_000),
   /** Largest request body; bigger events are truncated further. Default 4 500 000 (HoneyHive's limit is 5 MB). */
-  maxRequestBytes?: number;
+  maxRequestBytes: positiveInt.min(10_000).max(5_000_000).default(4_500_000),
   /** Most runs tracked open at once; the oldest are sent as unfinished past it. Default 10 000. */
-  maxOpenRuns?: number;
+  maxOpenRuns: positiveInt.default(10_000),
   /** A `mask` that has not settled after this long withholds the field (fail closed). Default 5 000 ms. */
-  maskTimeoutMs?: number;
+  maskTimeoutMs: timeoutMs().default(5_000),
   /** An open run older than this is sent as unfinished. Default 1 hour. */
-  openRunTtlMs?: number;
-  /** Allow plain `http://` to a host that is not loopback (the key would travel unencrypted). Default false. */
-  allowInsecureHttp?: boolean;
+  openRunTtlMs: timeoutMs().default(60 * 60 * 1000),
+  /**
+   * Allow plain `http://` to a host that is not loopback (the key would travel unencrypted).
+   * Env: `HH_ALLOW_INSECURE_HTTP=true`. Default false.
+   */
+  allowInsecureHttp: z.boolean().default(false),
 
-  /** Debug logging. Env: `HH_VERBOSE=true`. */
-  verbose?: boolean;
+  /** Log the target at start and more detail while running. Env: `HH_VERBOSE=true`. Default false. */
+  verbose: z.boolean().default(false),
   /** Where the handler's log lines go. Default: console. */
-  logger?: Logger;
-  /** Called with every delivery or handler error (never thrown into the app). */
-  onError?: (error: Error) => void;
+  logger: loggerSchema.optional(),
+  /** Called with every delivery or handler error (never thrown into the app; a rejection is ignored). */
+  onError: fn<(error: HoneyHiveError) => void>("onError").optional(),
+};
+
+export const optionsSchema: z.ZodObject<typeof optionShape, z.core.$strict> = z.strictObject(optionShape);
+
+/** Options accepted by `new HoneyHiveHandler(options)`. Every one is optional. */
+export type HoneyHiveHandlerOptions = z.input<typeof optionsSchema>;
+
+export type OptionName = keyof HoneyHiveHandlerOptions;
+
+/**
+ * Environment variables, per option they fill; the first one set (non-blank) wins. An option given
+ * in code always wins over its variable.
+ */
+export const ENV_VARS = {
+  apiKey: ["HH_API_KEY", "HONEYHIVE_API_KEY"],
+  serverUrl: ["HH_API_URL"],
+  source: ["HH_SOURCE"],
+  sessionName: ["HH_SESSION_NAME"],
+  enabled: ["HH_ENABLED"],
+  hideInputs: ["HH_HIDE_INPUTS"],
+  hideOutputs: ["HH_HIDE_OUTPUTS"],
+  sampleRate: ["HH_SAMPLE_RATE"],
+  allowInsecureHttp: ["HH_ALLOW_INSECURE_HTTP"],
+  verbose: ["HH_VERBOSE"],
+} as const satisfies Partial<Record<OptionName, readonly string[]>>;
+
+/** Words a boolean environment variable accepts (any case, surrounding space ignored). */
+export const ENV_TRUE_WORDS = ["true", "1", "yes", "y", "on", "enabled"];
+export const ENV_FALSE_WORDS = ["false", "0", "no", "n", "off", "disabled", "none"];
+
+export interface ResolvedExtras {
+  /** Where each option that is set came from: `"option"` or the environment variable's name. */
+  sources: Partial<Record<OptionName, string>>;
+  /**
+   * Set when an environment variable is invalid: the one line to log. The handler then disables
+   * itself (`enabled` is false) rather than crash the app at start-up.
+   */
+  envProblem: string | undefined;
 }
 
-/** Thrown by the constructor when an option is invalid: a programming error, reported at once. */
-export class HoneyHiveConfigError extends Error {
-  override name = "HoneyHiveConfigError";
+/** What the pipeline reads: every option with its default applied, plus where it came from. */
+export type ResolvedOptions = AllKeys<z.output<typeof optionsSchema>> & ResolvedExtras;
+
+/** Every key present (an unset option reads as undefined), so the pipeline can pick fields without `?`. */
+type AllKeys<T> = { [K in keyof Required<T>]: T[K] };
+
+type FieldSchema = (typeof optionsSchema.shape)[OptionName];
+
+/** The type an option's schema takes, under `.optional()` / `.default()` / pipes. */
+function baseType(schema: z.ZodType): string {
+  const def = schema.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+  if ((def.type === "optional" || def.type === "default") && def.innerType) return baseType(def.innerType);
+  if (def.type === "pipe" && def.in) return baseType(def.in);
+  return def.type;
 }
 
-export interface ResolvedOptions {
-  apiKey: string | undefined;
-  serverUrl: string;
-  source: string;
-  sessionId: string | undefined;
-  sessionName: string | undefined;
-  userProperties: Record<string, unknown> | undefined;
-  metadata: Record<string, unknown> | undefined;
-  tags: string[] | undefined;
-  enabled: boolean;
-  parentEventId: string | undefined;
-  manageSession: boolean | undefined;
-  mask: MaskFunction | undefined;
-  hideInputs: boolean;
-  hideOutputs: boolean;
-  sampleRate: number;
-  batch: boolean;
-  batchSize: number;
-  concurrency: number;
-  requestTimeoutMs: number;
-  maxRetries: number;
-  retryBudgetMs: number;
-  flushTimeoutMs: number;
-  maxQueueSize: number;
-  maxQueueBytes: number;
-  maxFieldLength: number;
-  maxRequestBytes: number;
-  maxOpenRuns: number;
-  maskTimeoutMs: number;
-  openRunTtlMs: number;
-  allowInsecureHttp: boolean;
-  verbose: boolean;
-  logger: Logger | undefined;
-  onError: ((error: Error) => void) | undefined;
+const envBoolean = z
+  .string()
+  .trim()
+  .pipe(
+    z.stringbool({
+      truthy: ENV_TRUE_WORDS,
+      falsy: ENV_FALSE_WORDS,
+      error: `must be one of ${ENV_TRUE_WORDS.join(", ")} (on) or ${ENV_FALSE_WORDS.join(", ")} (off)`,
+    }),
+  );
+const envNumber = z
+  .string()
+  .trim()
+  .regex(/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, { error: "must be a plain number" })
+  .transform(Number);
+
+/** The schema an environment variable's text goes through: coerced to the option's type, then the option's own schema. */
+function envSchema(field: FieldSchema): z.ZodType {
+  const type = baseType(field);
+  const target = field as z.ZodType;
+  if (type === "boolean") return (envBoolean as z.ZodType).pipe(target);
+  if (type === "number") return (envNumber as z.ZodType).pipe(target);
+  return target;
 }
 
-function envFlag(value: string | undefined): boolean | undefined {
-  if (value === undefined || value === "") return undefined;
-  return !["0", "false", "no", "off"].includes(value.trim().toLowerCase());
-}
+const SECRET_OPTIONS = new Set<OptionName>(["apiKey"]);
 
-function envRate(value: string | undefined): number {
-  if (value === undefined || value.trim() === "") return 1;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) {
-    throw new HoneyHiveConfigError(
-      `honeyhive-langchain: HH_SAMPLE_RATE must be a number from 0 to 1, got "${value}".`,
-    );
-  }
-  return n;
+function issueText(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return "is invalid";
+  if (issue.code === "unrecognized_keys") return "is not a known option";
+  return issue.message.startsWith("must") ? issue.message : `is invalid: ${issue.message}`;
 }
 
 function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return (
+    host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
-/** Validates options and fills defaults from the environment. Throws `HoneyHiveConfigError`. */
+const SEE_TABLE = "See the README's options table for what each option takes.";
+
+/**
+ * Validates options and fills the rest from the environment, then from the defaults. An invalid
+ * option throws `HoneyHiveConfigError` (a programming error); an invalid environment variable is
+ * reported in `envProblem` and disables the handler (a deployment mistake must not crash the app).
+ */
 export function resolveOptions(
   options: HoneyHiveHandlerOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new HoneyHiveConfigError(`honeyhive-langchain: options must be an object. ${SEE_TABLE}`);
+  }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const name = issue?.code === "unrecognized_keys" ? issue.keys.join(", ") : (issue?.path.join(".") ?? "?");
-    const what = issue?.code === "unrecognized_keys" ? "is not a known option" : issue?.message;
+    const name =
+      issue?.code === "unrecognized_keys" ? issue.keys.join(", ") : String(issue?.path[0] ?? "options");
     throw new HoneyHiveConfigError(
-      `honeyhive-langchain: option \`${name}\` ${what}. See the README's options table for what each option takes.`,
+      `honeyhive-langchain: option \`${name}\` ${issueText(issue)}. ${SEE_TABLE}`,
+      name,
     );
   }
-  const o = parsed.data;
-  const serverUrl = (o.serverUrl ?? (env.HH_API_URL || undefined) ?? DEFAULT_SERVER_URL).replace(/\/+$/, "");
-  let url: URL;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    throw new HoneyHiveConfigError(
-      `honeyhive-langchain: serverUrl (or HH_API_URL) "${serverUrl}" is not a URL.`,
+  const unset = Object.fromEntries(Object.keys(optionsSchema.shape).map((k) => [k, undefined]));
+  const resolved = { ...unset, ...parsed.data, sources: {}, envProblem: undefined } as ResolvedOptions;
+  const given = new Set(
+    (Object.keys(options) as OptionName[]).filter(
+      (k) => (options as Record<string, unknown>)[k] !== undefined,
+    ),
+  );
+  for (const name of given) resolved.sources[name] = "option";
+
+  const problems: string[] = [];
+  const writable = resolved as unknown as Record<string, unknown>;
+  for (const [name, vars] of Object.entries(ENV_VARS) as [OptionName, readonly string[]][]) {
+    if (given.has(name)) continue;
+    const variable = vars.find((v) => (env[v] ?? "").trim() !== "");
+    if (!variable) continue;
+    const text = env[variable] as string;
+    const result = envSchema(optionsSchema.shape[name]).safeParse(text);
+    if (result.success) {
+      writable[name] = result.data;
+      resolved.sources[name] = variable;
+    } else {
+      const shown = SECRET_OPTIONS.has(name) ? "" : `="${text.length > 80 ? `${text.slice(0, 80)}…` : text}"`;
+      problems.push(`${variable}${shown} ${issueText(result.error.issues[0])}`);
+    }
+  }
+
+  const url = new URL(resolved.serverUrl);
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !resolved.allowInsecureHttp) {
+    const fromEnv = resolved.sources.serverUrl !== undefined && resolved.sources.serverUrl !== "option";
+    const why = `plain http:// to ${url.host}, which is not this machine: the API key would travel unencrypted`;
+    if (!fromEnv) {
+      throw new HoneyHiveConfigError(
+        `honeyhive-langchain: option \`serverUrl\` is ${why}. Use https://, or pass \`allowInsecureHttp: true\` (or set HH_ALLOW_INSECURE_HTTP=true) if this network is trusted.`,
+        "serverUrl",
+      );
+    }
+    problems.push(
+      `${resolved.sources.serverUrl}="${resolved.serverUrl}" is ${why}; use https://, or set HH_ALLOW_INSECURE_HTTP=true if this network is trusted`,
     );
   }
-  const allowInsecureHttp = o.allowInsecureHttp ?? false;
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !allowInsecureHttp) {
-    throw new HoneyHiveConfigError(
-      `honeyhive-langchain: refusing plain http:// to ${url.host}: the API key would travel unencrypted. ` +
-        "Use https://, or pass `allowInsecureHttp: true` if this network is trusted.",
-    );
+
+  if (resolved.userId !== undefined) {
+    resolved.userProperties = { ...resolved.userProperties, user_id: resolved.userId };
   }
-  return {
-    apiKey: o.apiKey ?? (env.HH_API_KEY || undefined) ?? (env.HONEYHIVE_API_KEY || undefined),
-    serverUrl,
-    source: o.source ?? (env.HH_SOURCE || "langchain"),
-    sessionId: o.sessionId,
-    sessionName: o.sessionName ?? (env.HH_SESSION_NAME || undefined),
-    userProperties: o.userProperties,
-    metadata: o.metadata,
-    tags: o.tags,
-    enabled: o.enabled ?? envFlag(env.HH_ENABLED) ?? true,
-    parentEventId: o.parentEventId,
-    manageSession: o.manageSession,
-    mask: o.mask,
-    hideInputs: o.hideInputs ?? envFlag(env.HH_HIDE_INPUTS) ?? false,
-    hideOutputs: o.hideOutputs ?? envFlag(env.HH_HIDE_OUTPUTS) ?? false,
-    sampleRate: o.sampleRate ?? envRate(env.HH_SAMPLE_RATE),
-    batch: o.batch ?? false,
-    batchSize: o.batchSize ?? 100,
-    concurrency: o.concurrency ?? 8,
-    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
-    maxRetries: o.maxRetries ?? 6,
-    retryBudgetMs: o.retryBudgetMs ?? 60_000,
-    flushTimeoutMs: o.flushTimeoutMs ?? 10_000,
-    maxQueueSize: o.maxQueueSize ?? 10_000,
-    maxQueueBytes: o.maxQueueBytes ?? 64 * 1024 * 1024,
-    maxFieldLength: o.maxFieldLength ?? 100_000,
-    maxRequestBytes: o.maxRequestBytes ?? 4_500_000,
-    maxOpenRuns: o.maxOpenRuns ?? 10_000,
-    maskTimeoutMs: o.maskTimeoutMs ?? 5_000,
-    openRunTtlMs: o.openRunTtlMs ?? 60 * 60 * 1000,
-    allowInsecureHttp,
-    verbose: o.verbose ?? envFlag(env.HH_VERBOSE) ?? false,
-    logger: o.logger,
-    onError: o.onError,
-  };
+  // Switched off on purpose (HH_ENABLED=false): other settings do not matter, so nothing to say.
+  if (problems.length > 0 && resolved.enabled) {
+    resolved.enabled = false;
+    resolved.envProblem = `invalid environment: ${problems.join("; ")}. The handler is disabled and records nothing; the app runs as usual.`;
+  }
+  return resolved;
 }

@@ -51,6 +51,7 @@ export function createDelivery(o: DeliveryOptions): Delivery {
     onError: o.onError,
     onRetry: () => pipeline?.countRetry(),
     redact: o.redact,
+    apiKey: o.apiKey,
   });
   pipeline = new DeliveryPipeline(
     exporter,

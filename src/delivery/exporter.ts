@@ -4,7 +4,8 @@
  * nothing about LangChain or about queueing.
  */
 import { setMaxListeners } from "node:events";
-import type { Logger } from "../util/logger.js";
+import { HoneyHiveDeliveryError } from "../errors.js";
+import { type Logger, scrubThenCut } from "../util/logger.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 import type { Transport } from "./transport.js";
 
@@ -28,21 +29,14 @@ export interface ExporterOptions {
   onRetry: () => void;
   /** Scrubs secrets from text that came from outside (server messages, network errors). */
   redact: (text: string) => string;
+  /** The key to scrub from server text before it is cut (see scrubThenCut). */
+  apiKey?: string;
 }
 
-/** Raised to `onError` when HoneyHive refuses a request or cannot be reached. */
-export class HoneyHiveDeliveryError extends Error {
-  override name = "HoneyHiveDeliveryError";
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
+export { HoneyHiveDeliveryError };
 
-/** The server's own words, scrubbed of secrets BEFORE being cut (a cut inside the key would defeat the scrub). */
-function serverMessage(body: string, redact: (text: string) => string): string {
+/** The server's own words, scrubbed of the key BEFORE being cut (a cut inside the key would defeat the scrub). */
+function serverMessage(body: string, apiKey: string | undefined): string {
   let text = body;
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
@@ -51,8 +45,7 @@ function serverMessage(body: string, redact: (text: string) => string): string {
   } catch {
     // Not JSON: use the text itself.
   }
-  const clean = redact(text);
-  return (clean.length > 300 ? `${clean.slice(0, 300)}…` : clean) || "(empty response)";
+  return scrubThenCut(text, apiKey, 300) || "(empty response)";
 }
 
 /** `PUT /v1/events/:id`: what counts as "the same endpoint" when deciding a problem is repeated. */
@@ -115,7 +108,7 @@ export class Exporter {
         if (status >= 200 && status < 300) outcome = "sent";
         else {
           // Servers and proxies may echo the Authorization header; scrub before anything sees it.
-          const message = serverMessage(result.body, this.#options.redact);
+          const message = this.#options.redact(serverMessage(result.body, this.#options.apiKey));
           if (!isRetryableStatus(status)) {
             this.#reportFinal(request, status, message);
             outcome = "failed";

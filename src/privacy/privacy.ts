@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Text } from "../delivery/pipeline.js";
+import { HoneyHiveError } from "../errors.js";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
 import { jsonText } from "../wire/snapshot.js";
@@ -54,8 +55,16 @@ export function fieldMasker(
         clearTimeout(timer);
         resolve(out);
       };
-      const fail = (why: string): void => {
-        onError(new Error(`mask ${why} on ${field} of ${eventType} ${eventName}: the field was withheld`));
+      const fail = (why: string, cause?: unknown): void => {
+        onError(
+          new HoneyHiveError(
+            "mask",
+            `mask ${why} on ${field} of ${eventType} ${eventName}: the field was withheld`,
+            {
+              cause,
+            },
+          ),
+        );
         finish(withheld(field));
       };
       // Fail closed: a mask that never settles must not hold the event (or the queue) forever.
@@ -75,10 +84,10 @@ export function fieldMasker(
                   ? "{}"
                   : `{"value":${jsonText(masked)}}`,
             ),
-          (error: unknown) => fail(`threw (${error instanceof Error ? error.message : String(error)})`),
+          (error: unknown) => fail("threw", error),
         );
       } catch (error) {
-        fail(`threw (${error instanceof Error ? error.message : String(error)})`);
+        fail("threw", error);
       }
     });
 }

@@ -5,6 +5,7 @@
  * process, on every restart.
  */
 import { createHash } from "node:crypto";
+import { PER_CALL_KEYS } from "../config/per-call.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,30 +31,57 @@ export function sessionIdFor(key: string): string {
   return isUuid(key) ? key.toLowerCase() : uuidV5(`honeyhive-langchain:session:${key}`);
 }
 
-/** Per-call overrides: `{ metadata: { honeyhive: { sessionId, sessionName, userProperties, metadata, parentEventId } } }`. */
+/** Per-call overrides, read from `metadata.honeyhive` (see `honeyhive()` in config/per-call.ts). */
 export interface CallOverrides {
   sessionId?: string;
   /** Attach this root under an existing HoneyHive event. */
   parentEventId?: string;
   sessionName?: string;
+  /** Includes `user_id` when the call gave `userId`. */
   userProperties?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
 }
 
+export { PER_CALL_KEYS };
+
 /** The metadata key that carries per-call overrides; it never appears in event metadata. */
 export const HANDLER_METADATA_KEY = "honeyhive";
 
-export function callOverrides(metadata: Record<string, unknown> | undefined): CallOverrides {
-  const raw = metadata?.[HANDLER_METADATA_KEY];
+const KNOWN_KEYS: ReadonlySet<string> = new Set(PER_CALL_KEYS);
+
+/**
+ * Reads the per-call overrides of a root run. Values of the wrong type are ignored; keys that are
+ * not settings (a typo) are passed to `onUnknownKey` so the handler can say so.
+ */
+export function callOverrides(
+  metadata: Record<string, unknown> | undefined,
+  onUnknownKey?: (key: string) => void,
+): CallOverrides {
+  try {
+    return readOverrides(metadata?.[HANDLER_METADATA_KEY], onUnknownKey);
+  } catch {
+    // A Proxy or throwing getter in the app's metadata: no overrides rather than a lost run.
+    return {};
+  }
+}
+
+function readOverrides(raw: unknown, onUnknownKey: ((key: string) => void) | undefined): CallOverrides {
   if (typeof raw !== "object" || raw === null) return {};
   const o = raw as Record<string, unknown>;
+  if (onUnknownKey) {
+    for (const key of Object.keys(o)) if (!KNOWN_KEYS.has(key)) onUnknownKey(key);
+  }
   const record = (v: unknown) =>
     typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const userId = text(o.userId);
+  const userProperties = record(o.userProperties);
   return {
-    sessionId: typeof o.sessionId === "string" && o.sessionId ? o.sessionId : undefined,
-    parentEventId: typeof o.parentEventId === "string" && o.parentEventId ? o.parentEventId : undefined,
-    sessionName: typeof o.sessionName === "string" && o.sessionName ? o.sessionName : undefined,
-    userProperties: record(o.userProperties),
+    sessionId: text(o.sessionId),
+    parentEventId: text(o.parentEventId),
+    sessionName: text(o.sessionName),
+    // HoneyHive identifies users by user_properties.user_id; the explicit userId wins.
+    userProperties: userId ? { ...userProperties, user_id: userId } : userProperties,
     metadata: record(o.metadata),
   };
 }
