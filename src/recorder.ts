@@ -6,6 +6,7 @@
 import type { ResolvedOptions } from "./config/options.js";
 import type { DeliveryItem } from "./delivery/queue.js";
 import type { Dict } from "./mapping/langchain-objects.js";
+import { sessionNameFor } from "./mapping/session-name.js";
 import { asObject } from "./mapping/values.js";
 import { type Enrichment, type RootInfo, type RunKind, type RunRecord, RunStore } from "./runs/run-store.js";
 import {
@@ -23,6 +24,8 @@ export interface RunStart {
   parentRunId: string | undefined;
   kind: RunKind;
   name: string;
+  /** The class LangChain serialized the run as (tells an app-given name from LangChain's default). */
+  className?: string | undefined;
   inputs: unknown;
   tags: string[] | undefined;
   metadata: Dict | undefined;
@@ -39,6 +42,8 @@ export interface RunEnd {
   inputs?: unknown;
   config?: Dict;
   metadata?: Dict;
+  /** HoneyHive `metrics` (a provider-reported `cost`); the app's own metrics are merged over it. */
+  metrics?: Dict;
 }
 
 const EVENT_TYPE: Record<RunKind, EventType> = {
@@ -215,7 +220,11 @@ export class Recorder {
     return {
       manageSession: o.manageSession ?? !linked,
       sessionId,
-      sessionName: overrides.sessionName ?? o.sessionName ?? run.name,
+      sessionName: sessionNameFor({
+        chosen: overrides.sessionName ?? o.sessionName,
+        runName: run.name,
+        className: run.className,
+      }),
       userProperties,
       sessionMetadata,
     };
@@ -281,11 +290,12 @@ export class Recorder {
       metadata,
     };
     if (end.config) body.config = end.config;
+    if (end.metrics) body.metrics = end.metrics;
     const enrichment = record.enrichment;
     if (enrichment) {
       if (enrichment.metadata) Object.assign(metadata, enrichment.metadata);
       if (enrichment.feedback) body.feedback = enrichment.feedback;
-      if (enrichment.metrics) body.metrics = enrichment.metrics;
+      if (enrichment.metrics) body.metrics = { ...end.metrics, ...enrichment.metrics };
       if (enrichment.user_properties) body.user_properties = enrichment.user_properties;
     }
     return body;
