@@ -174,13 +174,28 @@ type Part =
   | { kind: "fixed"; message: ChatMessage }
   | { kind: "dynamic"; count: number | undefined };
 
-function classOf(serialized: unknown): string | undefined {
+/**
+ * LangChain's `toJSON()` is shallow: nested templates in `kwargs` are still live objects that
+ * serialize themselves only under `JSON.stringify`. Read each level in its serialized form.
+ */
+function serializedForm(value: unknown): unknown {
+  if (!isObject(value) || value.lc === 1 || typeof value.toJSON !== "function") return value;
+  try {
+    return (value.toJSON as () => unknown)();
+  } catch {
+    return undefined;
+  }
+}
+
+function classOf(value: unknown): string | undefined {
+  const serialized = serializedForm(value);
   if (!isObject(serialized) || !Array.isArray(serialized.id)) return undefined;
   const last = serialized.id[serialized.id.length - 1];
   return typeof last === "string" ? last : undefined;
 }
 
-function kwargsOf(serialized: unknown): Dict | undefined {
+function kwargsOf(value: unknown): Dict | undefined {
+  const serialized = serializedForm(value);
   return isObject(serialized) && isObject(serialized.kwargs) ? serialized.kwargs : undefined;
 }
 
