@@ -2,7 +2,7 @@
  * Prompt templates reach HoneyHive as `config.template` (`{{var}}` placeholders) with the variables
  * beside `chat_history` in `inputs` — only when the template run provably fed the model.
  */
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import {
   ChatPromptTemplate,
   FewShotChatMessagePromptTemplate,
@@ -67,7 +67,7 @@ describe("prompt templates", () => {
     // The prompt's own chain event shows messages, not LangChain's serialization internals.
     const promptEvent = byName(hh.collector.events, "ChatPromptTemplate");
     expect(JSON.stringify(promptEvent)).not.toMatch(/lc_serializable|lc_kwargs|lc_namespace/);
-    expect((promptEvent.outputs.messages as unknown[])[0]).toEqual({
+    expect((promptEvent.outputs?.messages as unknown[])[0]).toEqual({
       role: "system",
       content: "You are a pirate. Answer in short style.",
     });
@@ -122,9 +122,10 @@ describe("prompt templates", () => {
       ],
       inputVariables: [],
     });
+    // fromMessages' types predate FewShotChatMessagePromptTemplate; LangChain accepts it at run time.
     const prompt = ChatPromptTemplate.fromMessages([
       ["system", "You do sums."],
-      fewShot,
+      fewShot as unknown as ChatPromptTemplate,
       ["human", "{input}"],
     ]);
     const e = await modelEvent((c) => prompt.pipe(model()).invoke({ input: "3+3" }, c as never));
@@ -193,7 +194,7 @@ describe("prompt templates", () => {
 
   it("not linked, so not sent: the prompt's messages are not the start of the model's input", async () => {
     const prompt = ChatPromptTemplate.fromMessages([["human", "{question}"]]);
-    const prepend = RunnableLambda.from((v: { messages: unknown[] }) => [
+    const prepend = RunnableLambda.from((v: { messages: BaseMessage[] }): BaseMessage[] => [
       new SystemMessage("Be brief."),
       ...v.messages,
     ]);
