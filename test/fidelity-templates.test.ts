@@ -67,7 +67,7 @@ describe("prompt templates", () => {
     // The prompt's own chain event shows messages, not LangChain's serialization internals.
     const promptEvent = byName(hh.collector.events, "ChatPromptTemplate");
     expect(JSON.stringify(promptEvent)).not.toMatch(/lc_serializable|lc_kwargs|lc_namespace/);
-    expect((promptEvent.outputs?.messages as unknown[])[0]).toEqual({
+    expect((promptEvent.outputs?.messages as unknown[] | undefined)?.[0]).toEqual({
       role: "system",
       content: "You are a pirate. Answer in short style.",
     });
