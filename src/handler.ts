@@ -10,9 +10,13 @@ import { type HoneyHiveHandlerOptions, type ResolvedOptions, resolveOptions } fr
 import { createDelivery, type Delivery } from "./delivery/delivery.js";
 import type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
+import { chainValue } from "./mapping/chain-values.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
-import { modelConfig, modelEnd } from "./mapping/model.js";
-import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
+import { RunLinks } from "./mapping/run-links.js";
+import { eventTags } from "./mapping/run-metadata.js";
+import { serializedClass } from "./mapping/tools.js";
+import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
@@ -102,6 +106,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   #stopped = false;
   #sampled: (sessionId: string) => boolean = () => true;
   #shutdownPromise: Promise<FlushResult> | undefined;
+  /** Prompt → model, tool call → tool, agent → inner runs (mapping/run-links.ts). */
+  readonly #links = new RunLinks();
 
   /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
   constructor(options: HoneyHiveHandlerOptions = {}) {
@@ -228,17 +234,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     name?: string,
   ): void {
     const chatHistory = Array.isArray(messages) && Array.isArray(messages[0]) ? messages[0] : [];
-    this.#startModel(
-      "chat",
-      llm,
-      { chat_history: chatHistory },
-      runId,
-      parentRunId,
-      extraParams,
-      tags,
-      metadata,
-      name,
-    );
+    this.#startModel("chat", llm, chatHistory, runId, parentRunId, extraParams, tags, metadata, name);
   }
 
   override handleLLMStart(
@@ -252,13 +248,14 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     name?: string,
   ): void {
     const prompt = Array.isArray(prompts) ? prompts[0] : prompts;
-    this.#startModel("llm", llm, { prompt }, runId, parentRunId, extraParams, tags, metadata, name);
+    this.#startModel("llm", llm, prompt, runId, parentRunId, extraParams, tags, metadata, name);
   }
 
+  /** `input`: the chat messages, or the completion prompt. */
   #startModel(
     kind: "chat" | "llm",
     llm: unknown,
-    inputs: Dict,
+    input: unknown,
     runId: string,
     parentRunId: string | undefined,
     extraParams: unknown,
@@ -266,18 +263,24 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     metadata: unknown,
     name: unknown,
   ): void {
-    this.#guard(kind === "chat" ? "handleChatModelStart" : "handleLLMStart", (r) =>
+    this.#guard(kind === "chat" ? "handleChatModelStart" : "handleLLMStart", (r) => {
+      const runName_ = runName(llm, name, kind === "chat" ? "ChatModel" : "LLM");
+      const className = serializedClass(llm);
+      // The prompt template's variables sit beside chat_history (HoneyHive fills {{var}} from inputs).
+      const template = this.#links.modelStarted(runId, parentRunId, input);
+      const own = kind === "chat" ? { chat_history: input } : { prompt: input };
       r.start({
         runId,
         parentRunId,
         kind,
-        name: runName(llm, name, kind === "chat" ? "ChatModel" : "LLM"),
-        inputs,
-        tags: tagsOf(tags),
-        metadata: asDict(metadata),
+        name: runName_,
+        className,
+        inputs: template ? { ...template.variables, ...own } : own,
+        tags: eventTags(tagsOf(tags)),
+        metadata: this.#links.runMetadata(runId, parentRunId, "model", runName_, className, asDict(metadata)),
         invocationParams: asDict(asDict(extraParams)?.invocation_params),
-      }),
-    );
+      });
+    });
   }
 
   override handleLLMNewToken(_token: string, _idx: unknown, runId: string): void {
@@ -292,14 +295,20 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
-    this.#end("handleLLMEnd", runId, (record) =>
-      modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata),
-    );
+    this.#end("handleLLMEnd", runId, (record) => {
+      const end: RunEnd = modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata);
+      const template = this.#links.modelTemplate(runId);
+      if (template !== undefined) end.config = { ...end.config, template };
+      this.#links.modelEnded(record.invocationParams, answeredToolCalls(output));
+      return end;
+    });
   }
 
   override handleLLMError(err: unknown, runId: string): void {
     this.#error("handleLLMError", err, runId, (end, record) => {
       end.config = modelConfig(record.invocationParams, record.metadata, undefined);
+      const template = this.#links.modelTemplate(runId);
+      if (template !== undefined) end.config.template = template;
     });
   }
 
@@ -313,20 +322,24 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     parentRunId?: string,
     tags?: string[],
     metadata?: Record<string, unknown>,
-    _runType?: string,
+    runType?: string,
     name?: string,
     extra?: Record<string, unknown>,
   ): void {
     this.#guard("handleChainStart", (r) => {
       const t = tagsOf(tags);
+      const runName_ = runName(chain, name, "chain");
+      const className = serializedClass(chain);
+      if (runType === "prompt") this.#links.promptStarted(runId, parentRunId, chain, inputs);
       r.start({
         runId,
         parentRunId,
         kind: "chain",
-        name: runName(chain, name, "chain"),
-        inputs,
-        tags: t,
-        metadata: asDict(metadata),
+        name: runName_,
+        className,
+        inputs: chainValue(inputs),
+        tags: eventTags(t),
+        metadata: this.#links.runMetadata(runId, parentRunId, "chain", runName_, className, asDict(metadata)),
         hidden: t?.includes(HIDDEN_TAG) ?? false,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
       });
@@ -340,10 +353,14 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     _tags?: string[],
     kwargs?: unknown,
   ): void {
-    this.#end("handleChainEnd", runId, () => ({
-      outputs,
-      inputs: asDict(kwargs)?.inputs,
-    }));
+    this.#end("handleChainEnd", runId, () => {
+      const deferred = asDict(kwargs)?.inputs;
+      this.#links.promptEnded(runId, outputs, deferred);
+      const end: RunEnd = { outputs: asObject(chainValue(outputs), "output"), inputs: chainValue(deferred) };
+      const config = this.#links.agentConfig(runId);
+      if (config) end.config = config;
+      return end;
+    });
   }
 
   override handleChainError(
@@ -354,7 +371,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     kwargs?: unknown,
   ): void {
     this.#error("handleChainError", err, runId, (end) => {
-      end.inputs = asDict(kwargs)?.inputs;
+      end.inputs = chainValue(asDict(kwargs)?.inputs);
+      const config = this.#links.agentConfig(runId);
+      if (config) end.config = config;
     });
   }
 
@@ -370,24 +389,30 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     name?: string,
     toolCallId?: string,
   ): void {
-    this.#guard("handleToolStart", (r) =>
+    this.#guard("handleToolStart", (r) => {
+      const runName_ = runName(tool, name, "tool");
+      const className = serializedClass(tool);
+      this.#links.toolStarted(runId, runName_, tool, str(toolCallId));
       r.start({
         runId,
         parentRunId,
         kind: "tool",
-        name: runName(tool, name, "tool"),
+        name: runName_,
+        className,
         inputs: toolInputs(input),
-        tags: tagsOf(tags),
-        metadata: asDict(metadata),
+        tags: eventTags(tagsOf(tags)),
+        metadata: this.#links.runMetadata(runId, parentRunId, "tool", runName_, className, asDict(metadata)),
         toolCallId: str(toolCallId),
-      }),
-    );
+      });
+    });
   }
 
   override handleToolEnd(output: unknown, runId: string): void {
     this.#end("handleToolEnd", runId, () => {
       const result = toolResult(output);
       const end: RunEnd = { outputs: result.outputs };
+      const config = this.#links.toolConfig(runId);
+      if (config) end.config = config;
       if (result.error) end.error = result.error;
       if (result.toolCallId) end.metadata = { tool_call_id: result.toolCallId };
       return end;
@@ -395,7 +420,10 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   override handleToolError(err: unknown, runId: string): void {
-    this.#error("handleToolError", err, runId);
+    this.#error("handleToolError", err, runId, (end) => {
+      const config = this.#links.toolConfig(runId);
+      if (config) end.config = config;
+    });
   }
 
   override handleToolEvent(chunk: unknown, runId: string): void {
@@ -411,17 +439,27 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.#guard("handleRetrieverStart", (r) =>
+    this.#guard("handleRetrieverStart", (r) => {
+      const runName_ = runName(retriever, name, "retriever");
+      const className = serializedClass(retriever);
       r.start({
         runId,
         parentRunId,
         kind: "retriever",
-        name: runName(retriever, name, "retriever"),
+        name: runName_,
+        className,
         inputs: { query },
-        tags: tagsOf(tags),
-        metadata: asDict(metadata),
-      }),
-    );
+        tags: eventTags(tagsOf(tags)),
+        metadata: this.#links.runMetadata(
+          runId,
+          parentRunId,
+          "retriever",
+          runName_,
+          className,
+          asDict(metadata),
+        ),
+      });
+    });
   }
 
   override handleRetrieverEnd(documents: unknown, runId: string): void {

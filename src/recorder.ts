@@ -6,6 +6,7 @@
 import type { ResolvedOptions } from "./config/options.js";
 import type { DeliveryPipeline, Root, Text } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
+import { sessionNameFor } from "./mapping/session-name.js";
 import { asObject } from "./mapping/values.js";
 import type { FieldMasker } from "./privacy/privacy.js";
 import {
@@ -33,6 +34,8 @@ export interface RunStart {
   parentRunId: string | undefined;
   kind: RunKind;
   name: string;
+  /** The class LangChain serialized the run as (tells an app-given name from LangChain's default). */
+  className?: string | undefined;
   inputs: unknown;
   tags: string[] | undefined;
   metadata: Dict | undefined;
@@ -242,7 +245,11 @@ export class Recorder {
         ? { ...o.userProperties, ...overrides.userProperties }
         : undefined;
     const mask = this.#hooks.mask;
-    const sessionName = overrides.sessionName ?? o.sessionName ?? run.name;
+    const sessionName = sessionNameFor({
+      chosen: overrides.sessionName ?? o.sessionName,
+      runName: run.name,
+      className: run.className,
+    });
     const startMembers = join({
       session_name: JSON.stringify(sessionName),
       source: this.#source,

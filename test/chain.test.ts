@@ -51,6 +51,7 @@ describe("a prompt → chat model → parser chain", () => {
     expect(root.inputs).toEqual({ country: "France" });
     expect(root.outputs).toEqual({ output: "Paris is the capital." });
     expect(model.inputs).toEqual({
+      country: "France",
       chat_history: [
         { role: "system", content: "You are terse." },
         { role: "user", content: "What is the capital of France?" },

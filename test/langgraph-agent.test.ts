@@ -61,7 +61,7 @@ describe("a LangGraph tool-calling agent", () => {
     const toolEvent = events.find((e) => e.event_type === "tool");
     expect(toolEvent?.event_name).toBe("get_weather");
     expect(toolEvent?.inputs).toEqual({ city: "Oslo" });
-    expect(toolEvent?.outputs).toEqual({ output: "sunny in Oslo" });
+    expect(toolEvent?.outputs).toEqual({ message: "sunny in Oslo" });
     expect(toolEvent?.metadata?.tool_call_id).toBe("call_w1");
     let ancestor = toolEvent;
     while (ancestor && ancestor.event_name !== "tools")

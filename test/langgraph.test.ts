@@ -175,7 +175,7 @@ describe("LangGraph", () => {
     expect(sessions).toHaveLength(1);
     expectConsistentTree(events, new Set([sessions[0]?.session_id as string]));
     expect(events.filter((e) => e.event_type === "model")).toHaveLength(2);
-    expect(byName(events, "get_weather").outputs).toEqual({ output: "sunny in Rome" });
+    expect(byName(events, "get_weather").outputs).toEqual({ message: "sunny in Rome" });
     expect(events.filter((e) => e.parent_id === sessions[0]?.session_id)).toHaveLength(1);
     expect(events.some((e) => e.event_name === "__start__" || e.event_name?.startsWith("ChannelWrite"))).toBe(
       false,

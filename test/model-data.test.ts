@@ -71,6 +71,7 @@ describe("token usage", () => {
       finish_reason: "length",
     });
     expect(e.config?.model).toBe("gpt-4o-2024-08-06");
+    expect(e.metadata?.response_model).toBe("gpt-4o-2024-08-06");
   });
 
   it("from Anthropic's raw usage: cached tokens are added to the input once, not twice", async () => {
@@ -166,10 +167,40 @@ describe("model names, cost and choices", () => {
     expect(e.config?.model).toBe("from-ls");
   });
 
-  it("provider-reported cost is kept", async () => {
+  it("provider-reported cost goes to metrics.cost (HoneyHive's namespace for cost), not metadata", async () => {
     const message = new AIMessage({ content: "a", response_metadata: { cost: 0.00042 } });
     const e = await record(() => ({ generations: [gen(message)] }));
-    expect(e.metadata?.cost).toBe(0.00042);
+    expect(e.metrics).toEqual({ cost: 0.00042 });
+    expect(e.metadata).not.toHaveProperty("cost");
+  });
+
+  it("no metrics when the provider reports no cost", async () => {
+    const e = await record(() => ({ generations: [gen(new AIMessage("a"))] }));
+    expect(e).not.toHaveProperty("metrics");
+  });
+
+  it("config.model is the requested model; the answering model is metadata.response_model", async () => {
+    const message = new AIMessage({
+      content: "a",
+      response_metadata: { model_name: "gpt-4o-mini-2024-07-18" },
+    });
+    const e = await record(() => ({ generations: [gen(message)] }), { model: "gpt-4o-mini" });
+    expect(e.config?.model).toBe("gpt-4o-mini");
+    expect(e.metadata?.response_model).toBe("gpt-4o-mini-2024-07-18");
+  });
+
+  it("without invocation params the requested model is ls_model_name, not the answered one", async () => {
+    const message = new AIMessage({
+      content: "a",
+      response_metadata: { model: "claude-sonnet-4-5-20250929" },
+    });
+    const e = await record(
+      () => ({ generations: [gen(message)] }),
+      {},
+      { ls_model_name: "claude-sonnet-4-5" },
+    );
+    expect(e.config?.model).toBe("claude-sonnet-4-5");
+    expect(e.metadata?.response_model).toBe("claude-sonnet-4-5-20250929");
   });
 
   it("n > 1: every choice is recorded", async () => {

@@ -102,7 +102,7 @@ describe("tool messages", () => {
     await handler.flush();
     const event = byName(hh.collector.events, "picky");
     expect(event.error).toBe("ToolError: city not found");
-    expect(event.outputs).toEqual({ output: "city not found" });
+    expect(event.outputs).toEqual({ message: "city not found" });
     expect(event.metadata?.tool_call_id).toBe("call_42");
     expect(event.inputs).toEqual({ city: "Atlantis" });
   });

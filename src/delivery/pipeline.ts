@@ -127,9 +127,9 @@ const REFUSED: Session = {
 };
 
 /**
- * While requests are in flight, new work may wait this long to be coalesced: events into fuller
- * batches, and a session's creation for its root to end (so it is created once, complete). Idle,
- * nothing waits; a flush waits for nothing.
+ * How long work may wait to be coalesced: a session's creation for its root to end (so it is
+ * created once, complete), and — while requests are in flight — ready events into fuller batches.
+ * A flush waits for nothing.
  */
 const COALESCE_MS = 20;
 
@@ -378,9 +378,14 @@ export class DeliveryPipeline {
     });
   }
 
-  /** Whether new work may wait to be coalesced: requests are in flight and nobody waits on a flush. */
+  /** Whether work may wait a moment to be coalesced: nobody waits on a flush, no shutdown. */
+  get #mayWait(): boolean {
+    return this.#flushWaiters.length === 0 && !this.#closed;
+  }
+
+  /** Whether ready events may wait to fill a batch: also requests are in flight (idle: send now). */
   get #coalescing(): boolean {
-    return this.#active > 0 && this.#flushWaiters.length === 0 && !this.#closed;
+    return this.#active > 0 && this.#mayWait;
   }
 
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
@@ -397,8 +402,7 @@ export class DeliveryPipeline {
       for (const s of this.#held) {
         if (s.state !== "new") continue;
         const waited = now - s.heldSince;
-        if (!s.creator || s.creator.end || waited >= COALESCE_MS || !this.#coalescing)
-          this.#requestCreation(s);
+        if (!s.creator || s.creator.end || waited >= COALESCE_MS || !this.#mayWait) this.#requestCreation(s);
         else {
           still.push(s);
           wakeIn = Math.min(wakeIn, COALESCE_MS - waited);
@@ -470,8 +474,9 @@ export class DeliveryPipeline {
       if (!session || session.state === "created") this.#ready.push(entry);
       else {
         session.parked.push(entry);
-        if (session.state === "new" && session.creator && !session.creator.end && this.#coalescing) {
-          // Busy: give the root a moment to end, so its session is created once, complete.
+        if (session.state === "new" && session.creator && !session.creator.end && this.#mayWait) {
+          // Give the root a moment to end, so its session is created once, complete (most chains
+          // end within it; a long agent's session is created after it, and its events stream).
           if (!session.heldSince) {
             session.heldSince = entry.at;
             this.#held.push(session);

@@ -132,7 +132,8 @@ export function toChatMessage(value: Dict): ChatMessage {
   // Serialized messages keep their fields under kwargs.
   const fields: Dict = type !== undefined && value.lc === 1 && isObject(value.kwargs) ? value.kwargs : value;
   let role: string;
-  if (type === undefined) role = String(value.role);
+  // LangChain reads a plain message's role as its type ("human" and "user" alike).
+  if (type === undefined) role = TYPE_TO_ROLE[String(value.role)] ?? String(value.role);
   else if (type === "generic" || type === "chat") role = String(fields.role ?? "user");
   else role = TYPE_TO_ROLE[type] ?? type;
   const additional = isObject(fields.additional_kwargs) ? fields.additional_kwargs : undefined;
@@ -140,9 +141,9 @@ export function toChatMessage(value: Dict): ChatMessage {
   if (typeof additional?.__openai_role__ === "string" && additional.__openai_role__)
     role = additional.__openai_role__;
 
-  const message: ChatMessage = { role, content: fields.content ?? "" };
-  if (typeof fields.name === "string" && fields.name) message.name = fields.name;
   const toolCalls = toOpenAIToolCalls(fields.tool_calls) ?? toOpenAIToolCalls(additional?.tool_calls);
+  const message: ChatMessage = { role, content: messageContent(fields.content, toolCalls !== undefined) };
+  if (typeof fields.name === "string" && fields.name) message.name = fields.name;
   if (toolCalls) message.tool_calls = toolCalls;
   if (typeof fields.tool_call_id === "string") message.tool_call_id = fields.tool_call_id;
   if (role === "tool" && fields.status === "error") message.status = "error";
@@ -153,6 +154,131 @@ export function toChatMessage(value: Dict): ChatMessage {
 export function asChatMessage(value: unknown): ChatMessage | undefined {
   if (isMessageLike(value)) return toChatMessage(value);
   if (isRoleMessage(value)) return toChatMessage(value);
+  if (isTypedMessage(value)) return toChatMessage({ ...value, role: TYPE_TO_ROLE[value.type as string] });
+  if (isMessageTuple(value)) return toChatMessage({ role: tupleRole(value[0]), content: value[1] });
+  return undefined;
+}
+
+/**
+ * A plain `{type: "human", content}` object: LangChain's coercion (`coerceMessageLikeToMessage`)
+ * accepts it as a message, so apps pass it as one (LangGraph state updates, agent inputs).
+ */
+function isTypedMessage(value: unknown): value is Dict {
+  return (
+    isObject(value) &&
+    !Array.isArray(value) &&
+    typeof value.type === "string" &&
+    TYPE_TO_ROLE[value.type] !== undefined &&
+    "content" in value &&
+    value.role === undefined &&
+    messageType(value) === undefined
+  );
+}
+
+/** Roles LangChain accepts in a `[role, content]` tuple (`_constructMessageFromParams`). */
+const TUPLE_ROLES = new Set([...Object.keys(TYPE_TO_ROLE), "placeholder"]);
+
+function isMessageTuple(value: unknown): value is [string, unknown] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === "string" &&
+    TUPLE_ROLES.has(value[0]) &&
+    (typeof value[1] === "string" || Array.isArray(value[1]))
+  );
+}
+
+function tupleRole(role: string): string {
+  return TYPE_TO_ROLE[role] ?? role;
+}
+
+/**
+ * A list the app handed LangChain as messages, in any shape LangChain accepts (message objects,
+ * `{role, content}`, `{type, content}`, `[role, content]`, a bare string for a user turn), as
+ * HoneyHive messages; undefined when it is not such a list. A list of strings alone is not taken
+ * for messages (it is more often plain data), unless `named` says the app's key holds messages.
+ */
+export function asChatMessages(value: unknown, named = false): ChatMessage[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const out: ChatMessage[] = [];
+  let definite = false;
+  for (const item of value) {
+    if (typeof item === "string") {
+      out.push({ role: "user", content: item });
+      continue;
+    }
+    const message = asChatMessage(item);
+    if (!message) return undefined;
+    definite = true;
+    out.push(message);
+  }
+  return definite || named ? out : undefined;
+}
+
+/**
+ * Message content as HoneyHive renders it (OpenAI chat format): a string when every block is text;
+ * otherwise OpenAI-style parts. A provider's native tool-use blocks (Anthropic `tool_use`, Gemini
+ * `functionCall`, LangChain v1 `tool_call`) are left out when `tool_calls` already carries the calls.
+ */
+export function messageContent(content: unknown, hasToolCalls: boolean): unknown {
+  if (typeof content === "string") return content;
+  if (content === undefined || content === null) return "";
+  if (!Array.isArray(content)) return content;
+  const parts: unknown[] = [];
+  let allText = true;
+  for (const block of content) {
+    if (hasToolCalls && isToolUseBlock(block)) continue;
+    const part = contentPart(block);
+    if (!(isObject(part) && part.type === "text")) allText = false;
+    parts.push(part);
+  }
+  if (allText) return parts.map((p) => (p as { text: string }).text).join("");
+  return parts;
+}
+
+const TOOL_USE_TYPES = new Set([
+  "tool_use",
+  "tool_call",
+  "tool_call_chunk",
+  "functionCall",
+  "input_json_delta",
+]);
+
+function isToolUseBlock(block: unknown): boolean {
+  return isObject(block) && (TOOL_USE_TYPES.has(String(block.type)) || isObject(block.functionCall));
+}
+
+/** One content block as an OpenAI-style part; blocks OpenAI has no shape for are kept as they are. */
+function contentPart(block: unknown): unknown {
+  if (typeof block === "string") return { type: "text", text: block };
+  if (!isObject(block)) return block;
+  const type = block.type;
+  if ((type === "text" || type === "text_delta") && typeof block.text === "string")
+    return { type: "text", text: block.text };
+  if (type === "image_url") {
+    const url =
+      typeof block.image_url === "string" ? block.image_url : (block.image_url as Dict | undefined)?.url;
+    return typeof url === "string" ? { type: "image_url", image_url: { url } } : block;
+  }
+  if (type === "image") {
+    const url = imageUrl(block);
+    if (url) return { type: "image_url", image_url: { url } };
+  }
+  return block;
+}
+
+/** The URL (or data URL) of an image block in Anthropic's or LangChain's standard (v0/v1) shapes. */
+function imageUrl(block: Dict): string | undefined {
+  const source = isObject(block.source) ? block.source : undefined;
+  if (source) {
+    // Anthropic: {type: "image", source: {type: "base64", media_type, data} | {type: "url", url}}
+    if (typeof source.url === "string") return source.url;
+    if (typeof source.data === "string" && typeof source.media_type === "string")
+      return `data:${source.media_type};base64,${source.data}`;
+  }
+  if (typeof block.url === "string") return block.url;
+  const mime = block.mime_type ?? block.mimeType;
+  if (typeof block.data === "string" && typeof mime === "string") return `data:${mime};base64,${block.data}`;
   return undefined;
 }
 
@@ -161,8 +287,48 @@ export function isDocumentLike(value: unknown): value is Dict {
   return isObject(value) && typeof value.pageContent === "string" && "metadata" in value;
 }
 
-export function toDocument(value: Dict): { page_content: string; metadata: unknown } {
-  return { page_content: String(value.pageContent), metadata: value.metadata ?? {} };
+/** A retriever document; its `id` (vector store id) is kept: it is how a user finds the record. */
+export function toDocument(value: Dict): { page_content: string; metadata: unknown; id?: string } {
+  const doc: { page_content: string; metadata: unknown; id?: string } = {
+    page_content: String(value.pageContent),
+    metadata: value.metadata ?? {},
+  };
+  if (typeof value.id === "string" && value.id) doc.id = value.id;
+  return doc;
+}
+
+/** LangChain's serialization bookkeeping on every `Serializable`: never part of an event. */
+const LC_INTERNALS = new Set(["lc_serializable", "lc_kwargs", "lc_namespace", "lc_runnable"]);
+
+function withoutInternals(value: Dict): Dict {
+  const out: Dict = {};
+  for (const key of Object.keys(value)) {
+    if (!LC_INTERNALS.has(key) && !key.startsWith("lc_") && !key.startsWith("lg_")) out[key] = value[key];
+  }
+  return out;
+}
+
+/** A PromptValue (`ChatPromptValue`, `StringPromptValue`, `ImagePromptValue`), any copy of core. */
+function promptValueOf(value: Dict): unknown | undefined {
+  if (typeof value.toChatMessages !== "function" || !("lc_kwargs" in value)) return undefined;
+  if (Array.isArray(value.messages)) return { messages: value.messages };
+  if (typeof value.value === "string") return { text: value.value };
+  return undefined;
+}
+
+/** `{lc: 1, type: "constructor" | "not_implemented" | "secret", id, kwargs}`: LangChain's serialized form. */
+function serializedWrapper(value: Dict): unknown | undefined {
+  if (value.lc !== 1 || !Array.isArray(value.id)) return undefined;
+  const cls = String(value.id[value.id.length - 1] ?? "");
+  if (value.type === "constructor" && isObject(value.kwargs)) {
+    if (cls === "ChatPromptValue" && Array.isArray(value.kwargs.messages))
+      return { messages: value.kwargs.messages };
+    if (cls === "StringPromptValue") return { text: value.kwargs.value };
+    if (cls === "Document") return toDocument({ ...value.kwargs, pageContent: value.kwargs.page_content });
+    return value.kwargs;
+  }
+  // A secret is never spelled out; an object LangChain could not serialize is named.
+  return `[${cls || "LangChain object"}]`;
 }
 
 /**
@@ -173,5 +339,11 @@ export function toDocument(value: Dict): { page_content: string; metadata: unkno
 export function convertLangChainValue(value: Dict): unknown | undefined {
   if (isMessageLike(value)) return toChatMessage(value);
   if (isDocumentLike(value)) return toDocument(value);
+  if ((value as Dict).lc === 1) return serializedWrapper(value);
+  const prompt = promptValueOf(value);
+  if (prompt !== undefined) return prompt;
+  // Any other LangChain/LangGraph object (a Serializable, a LangGraph Command): its own fields only.
+  if ("lc_kwargs" in value || "lc_serializable" in value || "lg_name" in value)
+    return withoutInternals(value);
   return undefined;
 }

@@ -4,6 +4,7 @@
  * finish reason, cost) read from every place LangChain and the providers put them.
  */
 import { asChatMessage, type Dict, isObject } from "./langchain-objects.js";
+import { honeyHiveProvider } from "./providers.js";
 
 /** `invocation_params` keys that are not request parameters. */
 const NOT_PARAMS = new Set(["callbacks", "signal", "configurable", "runName", "runId", "recursionLimit"]);
@@ -20,7 +21,11 @@ function firstString(...values: unknown[]): string | undefined {
   return undefined;
 }
 
-/** `config` for a model event: every invocation parameter, plus `model` and `provider`. */
+/**
+ * `config` for a model event: every invocation parameter, plus `model` and `provider`.
+ * HoneyHive's event standard (honeyhive-event-schema.md): `config.model` is the model requested
+ * (what the Playground replays), the model that answered goes to `metadata.response_model`.
+ */
 export function modelConfig(
   invocationParams: Dict | undefined,
   metadata: Dict | undefined,
@@ -32,9 +37,23 @@ export function modelConfig(
       if (v !== undefined && !NOT_PARAMS.has(k)) config[k] = v;
     }
   }
-  const model = firstString(
-    responseMetadata?.model_name,
-    responseMetadata?.model,
+  const model = firstString(requestedModel(invocationParams, metadata), responseModel(responseMetadata));
+  if (model) config.model = model;
+  // ls_provider is absent here when LangChain only derived it from the class name (handler start).
+  const provider = honeyHiveProvider(metadata?.ls_provider);
+  if (provider) config.provider = provider;
+  // Fill the common parameters LangChain reports only through ls_* metadata.
+  if (config.temperature === undefined && typeof metadata?.ls_temperature === "number")
+    config.temperature = metadata.ls_temperature;
+  if (config.max_tokens === undefined && typeof metadata?.ls_max_tokens === "number")
+    config.max_tokens = metadata.ls_max_tokens;
+  if (config.stop === undefined && Array.isArray(metadata?.ls_stop)) config.stop = metadata.ls_stop;
+  return config;
+}
+
+/** The model the app asked for: the invocation parameters, else LangChain's `ls_model_name`. */
+function requestedModel(invocationParams: Dict | undefined, metadata: Dict | undefined): string | undefined {
+  return firstString(
     invocationParams?.model,
     invocationParams?.model_name,
     invocationParams?.modelName,
@@ -44,16 +63,11 @@ export function modelConfig(
     invocationParams?.deployment_name,
     metadata?.ls_model_name,
   );
-  if (model) config.model = model;
-  const provider = firstString(metadata?.ls_provider);
-  if (provider) config.provider = provider;
-  // Fill the common parameters LangChain reports only through ls_* metadata.
-  if (config.temperature === undefined && typeof metadata?.ls_temperature === "number")
-    config.temperature = metadata.ls_temperature;
-  if (config.max_tokens === undefined && typeof metadata?.ls_max_tokens === "number")
-    config.max_tokens = metadata.ls_max_tokens;
-  if (config.stop === undefined && Array.isArray(metadata?.ls_stop)) config.stop = metadata.ls_stop;
-  return config;
+}
+
+/** The model that answered, as the provider reported it. */
+function responseModel(responseMetadata: Dict | undefined): string | undefined {
+  return firstString(responseMetadata?.model_name, responseMetadata?.model, responseMetadata?.modelId);
 }
 
 interface Generation {
@@ -220,7 +234,11 @@ function extractUsage(result: unknown, gens: Generation[]): Usage {
   return merged;
 }
 
-/** Model metadata extras: token counts (absent when unknown, never 0 by default), finish reason, cost. */
+/**
+ * Model metadata extras: token counts (absent when unknown, never 0 by default), finish reason and
+ * the answering model. Tokens stay in `metadata`: HoneyHive sums them per session from there
+ * (honeyhive-event-schema.md, "Attribute Namespacing Rules").
+ */
 function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined): Dict {
   const out: Dict = {};
   const usage = extractUsage(result, gens);
@@ -246,11 +264,19 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.finishReason,
   );
   if (finish) out.finish_reason = finish;
+  const answered = responseModel(rm);
+  if (answered) out.response_model = answered;
+  return out;
+}
+
+/** Cost and timings go to `metrics` (honeyhive-event-schema.md: `metrics.cost`), only when reported. */
+function modelMetrics(result: unknown, gens: Generation[], rm: Dict | undefined): Dict | undefined {
+  const gen = gens[0];
+  const info = gen && isObject(gen.generationInfo) ? gen.generationInfo : undefined;
   const llmOutput = isObject(result) && isObject(result.llmOutput) ? result.llmOutput : undefined;
   const rmUsage = isObject(rm?.usage) ? rm.usage : undefined;
   const cost = num(rm?.cost) ?? num(rmUsage?.cost) ?? num(llmOutput?.cost) ?? num(info?.cost);
-  if (cost !== undefined) out.cost = cost;
-  return out;
+  return cost === undefined ? undefined : { cost };
 }
 
 /**
@@ -262,12 +288,29 @@ export function modelEnd(
   chat: boolean,
   invocationParams: Dict | undefined,
   metadata: Dict | undefined,
-): { outputs: Dict; metadata: Dict; config: Dict } {
+): { outputs: Dict; metadata: Dict; config: Dict; metrics?: Dict } {
   const gens = generationsOf(result);
   const rm = responseMetadataOf(gens);
-  return {
+  const end: { outputs: Dict; metadata: Dict; config: Dict; metrics?: Dict } = {
     outputs: modelOutputs(gens, chat),
     metadata: modelMetadata(result, gens, rm),
     config: modelConfig(invocationParams, metadata, rm),
   };
+  const metrics = modelMetrics(result, gens, rm);
+  if (metrics) end.metrics = metrics;
+  return end;
+}
+
+/** The tool calls a model answered with (id and name), for linking tool runs to their definitions. */
+export function answeredToolCalls(result: unknown): { id: string; name: string }[] {
+  const out: { id: string; name: string }[] = [];
+  for (const gen of generationsOf(result)) {
+    const calls = messageOf(gen)?.tool_calls;
+    if (!Array.isArray(calls)) continue;
+    for (const call of calls) {
+      if (isObject(call) && typeof call.id === "string" && typeof call.name === "string")
+        out.push({ id: call.id, name: call.name });
+    }
+  }
+  return out;
 }

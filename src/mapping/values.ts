@@ -36,11 +36,14 @@ export interface ToolResult {
   error?: string;
 }
 
-/** A tool's output: a ToolMessage's content (with its call id and status), or the raw value. */
+/**
+ * A tool's output as HoneyHive renders a tool result (`outputs.message`, honeyhive-event-schema.md):
+ * a ToolMessage's content (with its call id and status), or the returned value.
+ */
 export function toolResult(output: unknown): ToolResult {
   if (isMessageLike(output)) {
     const fields = output.lc === 1 && isObject(output.kwargs) ? output.kwargs : output;
-    const result: ToolResult = { outputs: { output: fields.content } };
+    const result: ToolResult = { outputs: { message: fields.content } };
     if (typeof fields.tool_call_id === "string") result.toolCallId = fields.tool_call_id;
     if (fields.status === "error") {
       const content = typeof fields.content === "string" ? fields.content : JSON.stringify(fields.content);
@@ -48,7 +51,7 @@ export function toolResult(output: unknown): ToolResult {
     }
     return result;
   }
-  return { outputs: { output } };
+  return { outputs: { message: output === undefined ? null : output } };
 }
 
 export interface ErrorInfo {
