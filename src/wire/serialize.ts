@@ -101,6 +101,11 @@ export function unreadableMarker(err: unknown): string {
   return `${UNREADABLE_MARKER}: ${describeThrown(err)}]`;
 }
 
+/** A marker the walk wrote in place of a value: kept whole whatever the string limit (well-formed). */
+class Marker {
+  constructor(readonly text: string) {}
+}
+
 function describeBinary(value: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): string {
   let name = "Binary";
   try {
@@ -133,12 +138,13 @@ function unwrapLc(wrapper: Dict): unknown {
     return wrapper.kwargs;
   const id = wrapper.id as unknown[];
   const name = typeof id[id.length - 1] === "string" ? (id[id.length - 1] as string) : "object";
-  if (wrapper.type === "secret") return `[secret ${name}]`;
-  return `[${name}: not serializable]`;
+  if (wrapper.type === "secret") return new Marker(`[secret ${name}]`);
+  return new Marker(`[${name}: not serializable]`);
 }
 
 /** Returned by `resolve` for values JSON omits (undefined, functions, symbols). */
 const OMIT: unique symbol = Symbol("omit");
+const CIRCULAR = new Marker(CIRCULAR_MARKER);
 
 /**
  * How many entries a Map or Set had beyond those copied (symbol-keyed: invisible to the key walk
@@ -201,7 +207,7 @@ function read(obj: object, key: string | number): unknown {
   try {
     return (obj as Record<string | number, unknown>)[key];
   } catch (err) {
-    return unreadableMarker(err);
+    return new Marker(unreadableMarker(err));
   }
 }
 
@@ -356,11 +362,12 @@ class JsonWriter {
     }
     if (value === null) return null;
     const obj = value as object;
-    if (this.#ancestors.includes(obj)) return CIRCULAR_MARKER;
+    if (obj instanceof Marker) return obj;
+    if (this.#ancestors.includes(obj)) return CIRCULAR;
     try {
       return this.#convert(obj, key, depth, false);
     } catch (err) {
-      return unreadableMarker(err);
+      return new Marker(unreadableMarker(err));
     }
   }
 
@@ -386,7 +393,7 @@ class JsonWriter {
       return obj;
     }
     if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof SharedArrayBuffer)
-      return describeBinary(obj);
+      return new Marker(describeBinary(obj));
     const converted = convertLangChainValue(dict);
     if (converted !== undefined) return converted;
     if (isSerializable(dict)) {
@@ -401,7 +408,7 @@ class JsonWriter {
     if (obj instanceof Map) return mapFields(obj, this.#limits);
     if (obj instanceof Set) return setItems(obj, this.#limits);
     if (obj instanceof RegExp) return obj.toString();
-    if (obj instanceof Promise) return "[Promise]";
+    if (obj instanceof Promise) return new Marker("[Promise]");
     if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return obj.valueOf();
     if (obj instanceof BigInt) return obj.toString();
     return obj;
@@ -410,7 +417,7 @@ class JsonWriter {
   /** JSON serializes what `toJSON` returned as it is, without calling its `toJSON` again. */
   #afterToJSON(result: unknown, key: string | number, depth: number): unknown {
     if (typeof result !== "object" || result === null) return this.#resolve(result, key, depth);
-    if (this.#ancestors.includes(result)) return CIRCULAR_MARKER;
+    if (this.#ancestors.includes(result)) return CIRCULAR;
     return this.#convert(result, key, depth, true);
   }
 
@@ -458,9 +465,13 @@ class JsonWriter {
       this.out += "null";
       return;
     }
+    if (resolved instanceof Marker) {
+      this.out += JSON.stringify(wellFormed(resolved.text));
+      return;
+    }
     const marker = this.#containerMarker(resolved, original, depth);
     if (marker !== undefined) {
-      this.out += JSON.stringify(this.#str(marker));
+      this.out += JSON.stringify(marker);
       return;
     }
     if (this.#fast && (resolved as WithMore)[MORE] === undefined && this.#tryNative(resolved, depth)) return;
@@ -473,7 +484,7 @@ class JsonWriter {
       // Only a container's shape (its length, its keys) can throw here, and it is read before
       // anything is written: the container becomes one marker.
       if (this.out.length !== mark) this.out = this.out.slice(0, mark);
-      this.out += JSON.stringify(this.#str(unreadableMarker(err)));
+      this.out += JSON.stringify(wellFormed(unreadableMarker(err)));
     } finally {
       this.#ancestors.length -= pushed;
     }
@@ -490,13 +501,14 @@ class JsonWriter {
         return resolved;
     }
     if (resolved === null || typeof resolved !== "object") return null;
+    if (resolved instanceof Marker) return wellFormed(resolved.text);
     const marker = this.#containerMarker(resolved, original, depth);
-    if (marker !== undefined) return this.#str(marker);
+    if (marker !== undefined) return marker;
     const pushed = this.#enter(resolved, original);
     try {
       return Array.isArray(resolved) ? this.#buildArray(resolved, depth) : this.#buildObject(resolved, depth);
     } catch (err) {
-      return this.#str(unreadableMarker(err));
+      return wellFormed(unreadableMarker(err));
     } finally {
       this.#ancestors.length -= pushed;
     }
@@ -512,7 +524,7 @@ class JsonWriter {
       out[i] = resolved === OMIT ? null : this.#build(resolved, item, depth + 1);
     }
     const more = length - n + ((items as WithMore)[MORE] ?? 0);
-    if (more > 0) out.push(this.#str(`${TRUNCATION_MARKER} ${more} more items]`));
+    if (more > 0) out.push(`${TRUNCATION_MARKER} ${more} more items]`);
     return out;
   }
 
@@ -540,7 +552,7 @@ class JsonWriter {
       kept++;
       setKey(out, name, this.#build(resolved, item, depth + 1));
     }
-    if (more > 0) setKey(out, TRUNCATION_MARKER, this.#str(`${more} more keys]`));
+    if (more > 0) setKey(out, TRUNCATION_MARKER, `${more} more keys]`);
     return out;
   }
 
@@ -575,7 +587,7 @@ class JsonWriter {
     }
     const more = length - n + ((items as WithMore)[MORE] ?? 0);
     if (more > 0)
-      this.out += `${n > 0 ? "," : ""}${JSON.stringify(this.#str(`${TRUNCATION_MARKER} ${more} more items]`))}`;
+      this.out += `${n > 0 ? "," : ""}${JSON.stringify(`${TRUNCATION_MARKER} ${more} more items]`)}`;
     this.out += "]";
   }
 
@@ -606,7 +618,7 @@ class JsonWriter {
     }
     if (more > 0) {
       this.#writeKey(TRUNCATION_MARKER, kept === 0);
-      this.out += JSON.stringify(this.#str(`${more} more keys]`));
+      this.out += JSON.stringify(`${more} more keys]`);
     }
     this.out += "}";
   }
