@@ -23,6 +23,7 @@ import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { sessionIdFor } from "./runs/sessions.js";
 import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
+import { toJsonSafe } from "./wire/serialize.js";
 
 export interface FlushOptions {
   /** Give up waiting after this many ms (default: the `flushTimeoutMs` option). */
@@ -473,7 +474,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     const recorder = this.#recorder;
     const queue = this.#queue;
     if (!recorder || !queue || this.#stopped) return false;
-    const parsed = enrichmentSchema.safeParse(enrichment);
+    // Snapshot first: a getter or Proxy that throws becomes a marker instead of an exception in the app.
+    const parsed = enrichmentSchema.safeParse(toJsonSafe(enrichment));
     if (typeof targetId !== "string" || !targetId || !parsed.success) {
       this.#logger.warn(
         `${method}: expected an id and { feedback?, metrics?, metadata?, userProperties? } objects; nothing recorded.`,

@@ -101,9 +101,21 @@ export function unreadableMarker(err: unknown): string {
   return `${UNREADABLE_MARKER}: ${describeThrown(err)}]`;
 }
 
-/** A marker the walk wrote in place of a value: kept whole whatever the string limit (well-formed). */
+/**
+ * A marker the walk put in place of a value: kept whole whatever the string limit. Recognised by
+ * a private brand, never `instanceof` (which would run an app Proxy's getPrototypeOf trap).
+ */
 class Marker {
-  constructor(readonly text: string) {}
+  readonly #text: string;
+  constructor(text: string) {
+    this.#text = text;
+  }
+  get text(): string {
+    return this.#text;
+  }
+  static is(value: object): value is Marker {
+    return #text in value;
+  }
 }
 
 function describeBinary(value: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): string {
@@ -147,19 +159,17 @@ const OMIT: unique symbol = Symbol("omit");
 const CIRCULAR = new Marker(CIRCULAR_MARKER);
 
 /**
- * How many entries a Map or Set had beyond those copied (symbol-keyed: invisible to the key walk
- * and to `JSON.stringify`, so a copy with it still takes the fast path when it has none).
+ * How many entries a Map or Set had beyond those copied into an array / object (a WeakMap, not a
+ * property: looking it up on an app's object must not run a Proxy trap).
  */
-const MORE = Symbol("more");
-
-type WithMore = { [MORE]?: number };
+const moreOf = new WeakMap<object, number>();
 
 /** A Set's first `maxItems` items, as an array. */
 function setItems(set: Set<unknown>, limits: SerializeLimits): unknown[] {
-  const out: unknown[] & WithMore = [];
+  const out: unknown[] = [];
   for (const item of set) {
     if (out.length >= limits.maxItems) {
-      out[MORE] = set.size - out.length;
+      moreOf.set(out, set.size - out.length);
       break;
     }
     out.push(item);
@@ -173,7 +183,7 @@ function setItems(set: Set<unknown>, limits: SerializeLimits): unknown[] {
  * gives back (integer-like keys first).
  */
 function mapFields(map: Map<unknown, unknown>, limits: SerializeLimits): Dict {
-  const out: Dict & WithMore = Object.create(null);
+  const out: Dict = Object.create(null);
   let kept = 0;
   let visited = 0;
   for (const [rawKey, item] of map) {
@@ -182,7 +192,7 @@ function mapFields(map: Map<unknown, unknown>, limits: SerializeLimits): Dict {
     const key = mapKey(rawKey);
     if (Object.hasOwn(out, key)) continue;
     if (kept >= limits.maxItems) {
-      out[MORE] = map.size - visited + 1;
+      moreOf.set(out, map.size - visited + 1);
       break;
     }
     setKey(out, key, item);
@@ -362,7 +372,7 @@ class JsonWriter {
     }
     if (value === null) return null;
     const obj = value as object;
-    if (obj instanceof Marker) return obj;
+    if (Marker.is(obj)) return obj;
     if (this.#ancestors.includes(obj)) return CIRCULAR;
     try {
       return this.#convert(obj, key, depth, false);
@@ -465,7 +475,7 @@ class JsonWriter {
       this.out += "null";
       return;
     }
-    if (resolved instanceof Marker) {
+    if (Marker.is(resolved)) {
       this.out += JSON.stringify(wellFormed(resolved.text));
       return;
     }
@@ -474,7 +484,7 @@ class JsonWriter {
       this.out += JSON.stringify(marker);
       return;
     }
-    if (this.#fast && (resolved as WithMore)[MORE] === undefined && this.#tryNative(resolved, depth)) return;
+    if (this.#fast && !moreOf.has(resolved) && this.#tryNative(resolved, depth)) return;
     const pushed = this.#enter(resolved, original);
     const mark = this.out.length;
     try {
@@ -501,7 +511,7 @@ class JsonWriter {
         return resolved;
     }
     if (resolved === null || typeof resolved !== "object") return null;
-    if (resolved instanceof Marker) return wellFormed(resolved.text);
+    if (Marker.is(resolved)) return wellFormed(resolved.text);
     const marker = this.#containerMarker(resolved, original, depth);
     if (marker !== undefined) return marker;
     const pushed = this.#enter(resolved, original);
@@ -523,7 +533,7 @@ class JsonWriter {
       const resolved = this.#resolve(item, i, depth + 1);
       out[i] = resolved === OMIT ? null : this.#build(resolved, item, depth + 1);
     }
-    const more = length - n + ((items as WithMore)[MORE] ?? 0);
+    const more = length - n + (moreOf.get(items) ?? 0);
     if (more > 0) out.push(`${TRUNCATION_MARKER} ${more} more items]`);
     return out;
   }
@@ -532,7 +542,7 @@ class JsonWriter {
     const keys = Object.keys(obj);
     const out: Dict = {};
     let kept = 0;
-    let more = (obj as WithMore)[MORE] ?? 0;
+    let more = moreOf.get(obj) ?? 0;
     let renamed: Set<string> | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
@@ -585,7 +595,7 @@ class JsonWriter {
       if (resolved === OMIT) this.out += "null";
       else this.#write(resolved, item, depth + 1);
     }
-    const more = length - n + ((items as WithMore)[MORE] ?? 0);
+    const more = length - n + (moreOf.get(items) ?? 0);
     if (more > 0)
       this.out += `${n > 0 ? "," : ""}${JSON.stringify(`${TRUNCATION_MARKER} ${more} more items]`)}`;
     this.out += "]";
@@ -594,7 +604,7 @@ class JsonWriter {
   #writeObject(obj: object, depth: number): void {
     const keys = Object.keys(obj);
     let kept = 0;
-    let more = (obj as WithMore)[MORE] ?? 0;
+    let more = moreOf.get(obj) ?? 0;
     let renamed: Set<string> | undefined;
     this.out += "{";
     for (let i = 0; i < keys.length; i++) {

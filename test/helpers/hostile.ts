@@ -198,8 +198,11 @@ function mixed(rand: () => number, depth: number): unknown {
       return new Error(`mixed ${Math.floor(rand() * 100)}`, { cause: mixed(rand, depth - 1) });
     case 5:
       return new Point(rand(), rand());
-    case 6:
-      return { toJSON: () => mixed(rand, depth - 1) };
+    case 6: {
+      // Decided now, so every call of toJSON answers the same.
+      const json = mixed(rand, depth - 1);
+      return { toJSON: () => json };
+    }
     default: {
       const o: Record<string, unknown> = {
         when: new Date(Math.floor(rand() * 2e12)),
