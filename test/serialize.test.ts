@@ -234,6 +234,20 @@ describe("LangChain objects are converted before toJSON", () => {
   });
 });
 
+describe("tool call arguments", () => {
+  it("are written by the same routine (BigInt, Dates, cycles), never as [object Object]", () => {
+    const args: Record<string, unknown> = { n: 1n, when: new Date(0) };
+    args.self = args;
+    const message = new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "t", args }] });
+    const out = convert({ message }) as { message: { tool_calls: { function: { arguments: string } }[] } };
+    expect(JSON.parse(out.message.tool_calls[0]?.function.arguments ?? "")).toEqual({
+      n: "1",
+      when: "1970-01-01T00:00:00.000Z",
+      self: "[Circular]",
+    });
+  });
+});
+
 describe("values that cannot be read become markers, siblings kept, and the call never throws", () => {
   const boom = (what: string) => () => {
     throw new Error(what);
