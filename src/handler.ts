@@ -31,7 +31,7 @@ import {
 } from "./util/logger.js";
 import { timerDelay } from "./util/timeout.js";
 import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
-import { members } from "./wire/snapshot.js";
+import { fitBody } from "./wire/snapshot.js";
 
 export interface FlushOptions {
   /**
@@ -541,7 +541,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     recorder: Recorder,
     delivery: Delivery,
   ): boolean {
-    const parsed = enrichmentSchema.safeParse(enrichment);
+    // Snapshot first: a getter or Proxy that throws becomes a marker instead of an exception in the app.
+    const parsed = enrichmentSchema.safeParse(toJsonSafe(enrichment, DEFAULT_LIMITS));
     if (typeof targetId !== "string" || !targetId || !parsed.success) {
       this.#logger.warn(
         `${method}: expected an id and { feedback?, metrics?, metadata?, userProperties? } objects; nothing recorded.`,
@@ -559,7 +560,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     if (recorder.enrichOpen(targetId, fields)) return true;
     const body: Record<string, string> = {};
     for (const [key, value] of Object.entries(fields)) body[key] = JSON.stringify(value);
-    delivery.pipeline.update(targetId, sessionId, `{${members(body)}}`);
+    delivery.pipeline.update(targetId, sessionId, fitBody(body, this.#options.maxRequestBytes));
     return true;
   }
 

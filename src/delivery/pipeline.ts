@@ -15,6 +15,7 @@
  *   them); the rest of a started root and every completion are always accepted.
  */
 import type { Logger } from "../util/logger.js";
+import { fitJson } from "../wire/snapshot.js";
 import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
 import type { Exporter, ExportRequest } from "./exporter.js";
 
@@ -431,7 +432,7 @@ export class DeliveryPipeline {
         this.#dispatch([update], {
           method: "PUT",
           path: `/v1/events/${encodeURIComponent(update.targetId ?? "")}`,
-          json: update.json as string,
+          json: fitJson(update.json as string, this.#options.maxRequestBytes),
           describe: update.describe,
         });
         continue;
@@ -532,7 +533,7 @@ export class DeliveryPipeline {
       json += `,${root.end?.members as string}`;
       root.completed = true;
     }
-    json += "}";
+    json = fitJson(`${json}}`, this.#options.maxRequestBytes);
     const marker: Entry = {
       seq: 0,
       at: 0,

@@ -22,8 +22,19 @@ function messageList(value: unknown, key: string | undefined): unknown {
   return asChatMessages(value, key === "messages") ?? value;
 }
 
-/** Chain inputs/outputs with plain-shaped message lists normalized; the same object when there are none. */
+/**
+ * Chain inputs/outputs with plain-shaped message lists normalized; the same object when there are
+ * none, or when reading it throws (a hostile getter or Proxy: the serializer marks what it cannot read).
+ */
 export function chainValue(value: unknown): unknown {
+  try {
+    return normalize(value);
+  } catch {
+    return value;
+  }
+}
+
+function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return messageList(value, undefined);
   if (!isObject(value) || isMessageLike(value)) return value;
   const source: Dict = value;

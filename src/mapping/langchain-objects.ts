@@ -6,6 +6,7 @@
  * Serialized messages (`{lc: 1, type: "constructor", id: [..., "HumanMessage"], kwargs}`) and
  * plain `{role, content}` objects are accepted too.
  */
+import { toJsonText } from "../wire/serialize.js";
 
 export type Dict = Record<string, unknown>;
 
@@ -118,12 +119,9 @@ function toOpenAIToolCalls(calls: unknown): OpenAIToolCall[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** Tool call arguments as JSON text, by the one conversion routine (BigInt, cycles, toJSON…). */
 function safeStringify(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? "";
-  } catch {
-    return String(value);
-  }
+  return toJsonText(value);
 }
 
 /** Converts any message shape into HoneyHive's `{role, content, name?, tool_calls?, tool_call_id?}`. */

@@ -1,15 +1,34 @@
 /**
- * Shallow shaping of run values into event fields. Deep conversion (nested messages, values JSON
- * cannot carry, size limits) happens later in the delivery pipeline; everything here is O(1) or a
- * single pass over a small top-level object, because it runs inside LangChain callbacks.
+ * Shaping of run values into event fields. Deep conversion (nested messages, values JSON cannot
+ * carry, size limits) is the one routine in `wire/serialize.ts`; what is here is cheap for the
+ * usual values (a plain object, a string) because it runs inside LangChain callbacks, and never
+ * throws: a value that cannot be read still leaves the run's start and end intact (SPEC §5).
  */
+import { toJsonSafe, toJsonText, unreadableMarker } from "../wire/serialize.js";
 import { type Dict, isDocumentLike, isMessageLike, isObject } from "./langchain-objects.js";
 
-/** HoneyHive wants `inputs` / `outputs` to be objects: keep objects, wrap anything else under `key`. */
+function isPlainData(value: Dict): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && typeof value.toJSON !== "function";
+}
+
+/**
+ * HoneyHive wants `inputs` / `outputs` to be objects: keep objects, wrap anything else under `key`.
+ * "Object" is decided by what the value converts to: a Decimal whose toJSON gives "19.99", a Date
+ * or a Set is wrapped; a Map or a class instance is not; a message or a document (one value, not a
+ * set of fields) is wrapped.
+ */
 export function asObject(value: unknown, key: "input" | "output"): Dict {
-  if (isObject(value) && !Array.isArray(value) && !isMessageLike(value) && !isDocumentLike(value))
-    return value;
-  return { [key]: value === undefined ? null : value };
+  try {
+    if (!isObject(value) || Array.isArray(value) || isMessageLike(value) || isDocumentLike(value))
+      return { [key]: value === undefined ? null : value };
+    if (isPlainData(value)) return value;
+    const safe = toJsonSafe(value);
+    return isObject(safe) && !Array.isArray(safe) ? safe : { [key]: safe };
+  } catch (err) {
+    // A Proxy or getter that throws when looked at: the serializer records it as unreadable.
+    return { [key]: unreadableMarker(err) };
+  }
 }
 
 /** Parses a tool's input: LangChain hands tools a JSON string of the arguments, or a plain string. */
@@ -41,15 +60,19 @@ export interface ToolResult {
  * a ToolMessage's content (with its call id and status), or the returned value.
  */
 export function toolResult(output: unknown): ToolResult {
-  if (isMessageLike(output)) {
-    const fields = output.lc === 1 && isObject(output.kwargs) ? output.kwargs : output;
-    const result: ToolResult = { outputs: { message: fields.content } };
-    if (typeof fields.tool_call_id === "string") result.toolCallId = fields.tool_call_id;
-    if (fields.status === "error") {
-      const content = typeof fields.content === "string" ? fields.content : JSON.stringify(fields.content);
-      result.error = `ToolError: ${content}`;
+  try {
+    if (isMessageLike(output)) {
+      const fields = output.lc === 1 && isObject(output.kwargs) ? output.kwargs : output;
+      const result: ToolResult = { outputs: { message: fields.content } };
+      if (typeof fields.tool_call_id === "string") result.toolCallId = fields.tool_call_id;
+      if (fields.status === "error") {
+        const content = typeof fields.content === "string" ? fields.content : toJsonText(fields.content);
+        result.error = `ToolError: ${content}`;
+      }
+      return result;
     }
-    return result;
+  } catch (err) {
+    return { outputs: { message: unreadableMarker(err) } };
   }
   return { outputs: { message: output === undefined ? null : output } };
 }
@@ -60,11 +83,29 @@ export interface ErrorInfo {
   metadata: Dict;
 }
 
+/** Longest thrown non-Error value kept in the `error` line (the whole value is in metadata). */
+const MAX_THROWN_TEXT = 2_000;
+
 /**
  * LangGraph signals control flow (interrupt(), Command to a parent graph) by throwing errors marked
  * `is_bubble_up`. Those are not failures: the event keeps `error: null` and says what happened.
+ *
+ * A real error becomes `"<Name>: <message>"` with its stack in `metadata.error_stack`; what JSON
+ * would lose is kept beside it: `metadata.error_cause` (the `cause` chain, each link converted
+ * with its own cause) and `metadata.error_details` (own enumerable properties such as `code`,
+ * `status`, LangChain's `lc_error_code`, an AggregateError's `errors`). A thrown value that is not
+ * an Error is described by its JSON text (cycles, BigInt and throwing getters included). Never throws.
  */
 export function describeError(err: unknown): ErrorInfo {
+  try {
+    return describe(err);
+  } catch (failure) {
+    // A Proxy or getter on the thrown value that throws: the run still ends, with a marker.
+    return { error: `Error: ${unreadableMarker(failure)}`, metadata: {} };
+  }
+}
+
+function describe(err: unknown): ErrorInfo {
   if (isObject(err) && err.is_bubble_up === true) {
     const metadata: Dict = { interrupted: true };
     const name = typeof err.name === "string" ? err.name : "Interrupt";
@@ -74,28 +115,66 @@ export function describeError(err: unknown): ErrorInfo {
     return { error: null, metadata };
   }
   if (err instanceof Error || (isObject(err) && typeof err.message === "string")) {
-    const e = err as { name?: unknown; message?: unknown; stack?: unknown };
+    const e = err as Dict;
     const name = typeof e.name === "string" && e.name ? e.name : "Error";
+    const message = typeof e.message === "string" ? e.message : toJsonText(e.message);
     const metadata: Dict = {};
     if (typeof e.stack === "string") metadata.error_stack = e.stack;
-    return { error: `${name}: ${String(e.message)}`, metadata };
+    if (Object.hasOwn(e, "cause") && e.cause !== undefined) metadata.error_cause = e.cause;
+    const details = errorDetails(e);
+    if (details) metadata.error_details = details;
+    return { error: `${name}: ${message}`, metadata };
   }
-  return {
-    error: `Error: ${typeof err === "string" ? err : (JSON.stringify(err) ?? String(err))}`,
-    metadata: {},
-  };
+  if (typeof err === "object" && err !== null) {
+    const text = toJsonText(err);
+    return {
+      error: `Error: ${text.length > MAX_THROWN_TEXT ? `${text.slice(0, MAX_THROWN_TEXT)}…` : text}`,
+      metadata: { error_value: err },
+    };
+  }
+  return { error: `Error: ${typeof err === "string" ? err : String(err)}`, metadata: {} };
+}
+
+/** An error's own enumerable properties besides name/message/stack/cause, and AggregateError's errors. */
+function errorDetails(err: Dict): Dict | undefined {
+  let details: Dict | undefined;
+  for (const key of Object.keys(err)) {
+    if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
+    let value: unknown;
+    try {
+      value = err[key];
+    } catch (failure) {
+      value = unreadableMarker(failure);
+    }
+    details ??= {};
+    Object.defineProperty(details, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (Array.isArray(err.errors) && !Object.keys(err).includes("errors")) {
+    details ??= {};
+    details.errors = err.errors;
+  }
+  return details;
 }
 
 /** A run's display name: the run name, else the class name from the serialized object. */
 export function runName(serialized: unknown, explicit: unknown, fallback: string): string {
   if (typeof explicit === "string" && explicit) return explicit;
-  if (isObject(serialized)) {
-    if (typeof serialized.name === "string" && serialized.name) return serialized.name;
-    const id = serialized.id;
-    if (Array.isArray(id) && id.length) {
-      const last = id[id.length - 1];
-      if (typeof last === "string" && last) return last;
+  try {
+    if (isObject(serialized)) {
+      if (typeof serialized.name === "string" && serialized.name) return serialized.name;
+      const id = serialized.id;
+      if (Array.isArray(id) && id.length) {
+        const last = id[id.length - 1];
+        if (typeof last === "string" && last) return last;
+      }
     }
+  } catch {
+    // An unreadable `serialized` (bad arguments): the fallback name will do.
   }
   return fallback;
 }

@@ -1,10 +1,28 @@
 /**
- * Turns arbitrary application values into JSON that HoneyHive accepts, without ever throwing.
+ * The one conversion routine for application values: anything an app hands LangChain becomes JSON
+ * text (or a JSON-safe tree) that HoneyHive accepts, and the call never throws.
  *
- * Runs in the delivery pipeline, not in LangChain callbacks, so the deep walk costs the app
- * nothing on its hot path. Values JSON cannot carry are converted to something readable:
- * cycles, BigInt, Map/Set, Date, Error, Buffer and typed arrays, class instances, functions,
- * symbols, undefined. Long strings are cut with a visible marker.
+ * It runs on the app's hot path (values are snapshotted when the callback reports them), once per
+ * value, so plain JSON data takes a fast path: a walk that proves a subtree is already plain JSON
+ * within the limits, then native `JSON.stringify` for that subtree. Everything else is written by
+ * hand, one value at a time, under these rules (SPEC §4):
+ *
+ * - Where JSON has semantics they are followed: `toJSON(key)` is honoured (an object that hides a
+ *   field from JSON hides it here), `undefined` / functions / symbols are omitted from objects and
+ *   `null` in arrays, NaN and ±Infinity are `null` (as JSON: a number field stays a number or
+ *   nothing, never a string HoneyHive cannot aggregate), Symbol keys are skipped, boxed primitives
+ *   are unwrapped, class instances are their own enumerable properties.
+ * - What JSON loses is kept: an Error's name, message, stack, own properties, `cause` chain and an
+ *   AggregateError's `errors`; Map entries (an object) and Set items (an array); BigInt (a decimal
+ *   string); an own `__proto__` key (a real key, as `JSON.parse` made it); RegExp source.
+ * - LangChain objects (messages, documents, prompt values, anything `Serializable`) are converted
+ *   before `toJSON`, whose `{lc: 1, type: "constructor", …}` wrapper must never reach an event.
+ * - Binary data (Buffer, typed arrays, ArrayBuffer) becomes a short description, before `toJSON`
+ *   (Buffer's would be an array of every byte).
+ * - A value that cannot be read (a throwing getter, Proxy trap or `toJSON`) becomes
+ *   `"[Unreadable: <message>]"` in its place; its siblings are kept. Cycles become `"[Circular]"`.
+ * - Limits, each with a visible marker: string length, depth, items per container, objects per
+ *   value. Lone surrogates become U+FFFD so the text is well-formed Unicode.
  */
 import { convertLangChainValue, type Dict } from "../mapping/langchain-objects.js";
 
@@ -30,150 +48,634 @@ export const DEFAULT_LIMITS: SerializeLimits = {
 };
 
 export const TRUNCATION_MARKER = "…[truncated";
+export const CIRCULAR_MARKER = "[Circular]";
+export const MAX_DEPTH_MARKER = "[MaxDepth]";
+export const UNREADABLE_MARKER = "[Unreadable";
+
+/** ES2024 string methods (Node ≥ 20 has them; the project's `lib` is ES2023). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Lone surrogates are valid in JSON text but not in UTF-8 storage: replace them with U+FFFD. */
+function wellFormed(s: string): string {
+  // V8 answers in O(1) for one-byte strings, the common case.
+  return (s as unknown as WellFormedString).isWellFormed()
+    ? s
+    : (s as unknown as WellFormedString).toWellFormed();
+}
 
 function truncateString(value: string, limits: SerializeLimits): string {
   if (value.length <= limits.maxStringLength) return value;
-  const cut = value.length - limits.maxStringLength;
-  return `${value.slice(0, limits.maxStringLength)}${TRUNCATION_MARKER} ${cut} characters]`;
+  let keep = Math.max(0, limits.maxStringLength);
+  // Do not cut a surrogate pair in half.
+  const last = value.charCodeAt(keep - 1);
+  if (keep > 0 && last >= 0xd800 && last <= 0xdbff) keep--;
+  return `${value.slice(0, keep)}${TRUNCATION_MARKER} ${value.length - keep} characters]`;
 }
 
-function describeBinary(value: ArrayBufferView | ArrayBuffer): string {
-  const name = value.constructor?.name ?? "Binary";
+/**
+ * A key with lone surrogates, as it is written: replaced by U+FFFD. Undefined when that collides
+ * with another key of the object (the text must not repeat a key).
+ */
+function renamedKey(obj: object, key: string, renamed: Set<string>): string | undefined {
+  const fixed = (key as unknown as WellFormedString).toWellFormed();
+  if (Object.hasOwn(obj, fixed) || renamed.has(fixed)) return undefined;
+  renamed.add(fixed);
+  return fixed;
+}
+
+/** A message for the marker of a value that could not be read; reading the error must not throw either. */
+function describeThrown(err: unknown): string {
+  try {
+    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 300);
+    if (typeof err === "string") return err.slice(0, 300);
+    return typeof err;
+  } catch {
+    return "unknown error";
+  }
+}
+
+export function unreadableMarker(err: unknown): string {
+  return `${UNREADABLE_MARKER}: ${describeThrown(err)}]`;
+}
+
+/**
+ * A marker the walk put in place of a value: kept whole whatever the string limit. Recognised by
+ * a private brand, never `instanceof` (which would run an app Proxy's getPrototypeOf trap).
+ */
+class Marker {
+  readonly #text: string;
+  constructor(text: string) {
+    this.#text = text;
+  }
+  get text(): string {
+    return this.#text;
+  }
+  static is(value: object): value is Marker {
+    return #text in value;
+  }
+}
+
+function describeBinary(value: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): string {
+  let name = "Binary";
+  try {
+    name = value.constructor?.name || name;
+  } catch {
+    // A constructor getter that throws: the generic name will do.
+  }
   return `[${name} ${value.byteLength} bytes]`;
 }
 
-/** Converts a value to a JSON-safe value. Never throws. */
-export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
-  const ancestors: object[] = [];
-  let nodes = 0;
+function isPlainPrototype(proto: unknown): boolean {
+  return proto === Object.prototype || proto === null;
+}
 
-  const walk = (v: unknown, depth: number): unknown => {
-    switch (typeof v) {
-      case "string":
-        return truncateString(v, limits);
-      case "number":
-        return Number.isFinite(v) ? v : String(v);
-      case "boolean":
-        return v;
-      case "bigint":
-        return v.toString();
-      case "undefined":
-        return null;
-      case "symbol":
-        return v.toString();
-      case "function":
-        return `[Function ${v.name || "anonymous"}]`;
-    }
-    if (v === null) return null;
-    const obj = v as object;
-    if (ancestors.includes(obj)) return "[Circular]";
-    if (depth >= limits.maxDepth) return "[MaxDepth]";
-    if (++nodes > limits.maxNodes)
-      return `${TRUNCATION_MARKER}: more than ${limits.maxNodes} objects in one value]`;
-    ancestors.push(obj);
-    try {
-      return walkObject(obj, depth);
-    } catch (err) {
-      // A throwing getter or proxy: record that instead of failing the whole event.
-      return `[Unserializable: ${err instanceof Error ? err.message : String(err)}]`;
-    } finally {
-      ancestors.pop();
-    }
-  };
+/** A LangChain `Serializable` (any copy of core): it carries lc_kwargs / lc_serializable. */
+function isSerializable(obj: Dict): boolean {
+  return (
+    typeof obj.lc_serializable === "boolean" || (typeof obj.lc_kwargs === "object" && obj.lc_kwargs !== null)
+  );
+}
 
-  const walkEntries = (entries: Iterable<[string, unknown]>, depth: number): Dict => {
-    const out: Dict = {};
-    let count = 0;
-    let dropped = 0;
-    for (const [k, item] of entries) {
-      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-      if (count >= limits.maxItems) {
-        dropped++;
-        continue;
+/** `{lc: 1, type, id: [...]}`: LangChain's serialized form of an object. */
+function isLcWrapper(obj: Dict): boolean {
+  return obj.lc === 1 && typeof obj.type === "string" && Array.isArray(obj.id);
+}
+
+/** What a LangChain wrapper stands for: a constructor's arguments, or a short marker. */
+function unwrapLc(wrapper: Dict): unknown {
+  if (wrapper.type === "constructor" && typeof wrapper.kwargs === "object" && wrapper.kwargs !== null)
+    return wrapper.kwargs;
+  const id = wrapper.id as unknown[];
+  const name = typeof id[id.length - 1] === "string" ? (id[id.length - 1] as string) : "object";
+  if (wrapper.type === "secret") return new Marker(`[secret ${name}]`);
+  return new Marker(`[${name}: not serializable]`);
+}
+
+/** Returned by `resolve` for values JSON omits (undefined, functions, symbols). */
+const OMIT: unique symbol = Symbol("omit");
+const CIRCULAR = new Marker(CIRCULAR_MARKER);
+
+/**
+ * How many entries a Map or Set had beyond those copied into an array / object (a WeakMap, not a
+ * property: looking it up on an app's object must not run a Proxy trap).
+ */
+const moreOf = new WeakMap<object, number>();
+
+/** A Set's first `maxItems` items, as an array. */
+function setItems(set: Set<unknown>, limits: SerializeLimits): unknown[] {
+  const out: unknown[] = [];
+  for (const item of set) {
+    if (out.length >= limits.maxItems) {
+      moreOf.set(out, set.size - out.length);
+      break;
+    }
+    out.push(item);
+  }
+  return out;
+}
+
+/**
+ * A Map's entries as an object (keys as `String()` prints them; when two print alike the first
+ * wins). Built as an object, not written entry by entry, so its key order is the one JSON.parse
+ * gives back (integer-like keys first).
+ */
+function mapFields(map: Map<unknown, unknown>, limits: SerializeLimits): Dict {
+  const out: Dict = Object.create(null);
+  let kept = 0;
+  let visited = 0;
+  for (const [rawKey, item] of map) {
+    visited++;
+    if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    const key = mapKey(rawKey);
+    if (Object.hasOwn(out, key)) continue;
+    if (kept >= limits.maxItems) {
+      moreOf.set(out, map.size - visited + 1);
+      break;
+    }
+    setKey(out, key, item);
+    kept++;
+  }
+  return out;
+}
+
+/** The key a Map entry is written under: strings as they are, other keys as `String()` would. */
+function mapKey(key: unknown): string {
+  if (typeof key === "string") return key;
+  try {
+    if (typeof key === "symbol") return key.toString();
+    return String(key);
+  } catch (err) {
+    return unreadableMarker(err);
+  }
+}
+
+/** Own property read that cannot throw: a getter or Proxy trap that throws yields a marker. */
+function read(obj: object, key: string | number): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (err) {
+    return new Marker(unreadableMarker(err));
+  }
+}
+
+/** Defines `key` as an own data property even when it is `__proto__`. */
+function setKey(target: Dict, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/**
+ * An Error as a plain object: name, message, stack, its own enumerable properties, its `cause`
+ * (own, usually not enumerable) and an AggregateError's `errors`. Values are left raw: the walk
+ * converts them (a cause is an Error again, so the chain is followed recursively).
+ */
+function errorFields(err: Error): Dict {
+  const out: Dict = Object.create(null);
+  const name = read(err, "name");
+  out.name = typeof name === "string" ? name : "Error";
+  out.message = read(err, "message");
+  const stack = read(err, "stack");
+  if (typeof stack === "string") out.stack = stack;
+  for (const key of Object.keys(err)) {
+    if (key === "name" || key === "message" || key === "stack") continue;
+    setKey(out, key, read(err, key));
+  }
+  if (!("cause" in out) && Object.hasOwn(err, "cause")) out.cause = read(err, "cause");
+  if (!("errors" in out) && Object.hasOwn(err, "errors")) out.errors = read(err, "errors");
+  return out;
+}
+
+/**
+ * True when `JSON.stringify` of the prototype chain of plain data would differ from the own-key
+ * walk (someone added enumerable keys or a `toJSON` to Object.prototype / Array.prototype). Then
+ * the fast path is off. Checked once per call: cheap, and pollution can happen at any time.
+ */
+function prototypesPolluted(): boolean {
+  for (const _ in Object.prototype) return true;
+  return (
+    typeof (Object.prototype as { toJSON?: unknown }).toJSON === "function" ||
+    typeof (Array.prototype as { toJSON?: unknown }).toJSON === "function"
+  );
+}
+
+/**
+ * The number of objects in `obj` when it is plain JSON data within the limits — so that
+ * `JSON.stringify(obj)` is exactly what the hand-written walk would produce — else -1. Plain
+ * means: plain objects and arrays, strings within the length limit and well-formed, no BigInt,
+ * no functions (a `toJSON`, or LangChain's `_getType`), no serialized LangChain wrapper (`lc: 1`),
+ * within the depth, item and object budgets. Cycles exceed the depth and fail.
+ */
+function plainSize(obj: object, depth: number, budget: number, limits: SerializeLimits): number {
+  if (depth >= limits.maxDepth || budget < 1) return -1;
+  let used = 1;
+  if (Array.isArray(obj)) {
+    if (
+      Object.getPrototypeOf(obj) !== Array.prototype ||
+      typeof (obj as { toJSON?: unknown }).toJSON === "function"
+    )
+      return -1;
+    const n = obj.length;
+    if (n > limits.maxItems) return -1;
+    for (let i = 0; i < n; i++) {
+      const item: unknown = obj[i];
+      switch (typeof item) {
+        case "string":
+          if (item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed())
+            return -1;
+          break;
+        case "object":
+          if (item !== null) {
+            const u = plainSize(item, depth + 1, budget - used, limits);
+            if (u < 0) return -1;
+            used += u;
+          }
+          break;
+        case "bigint":
+        case "function":
+          return -1;
       }
-      out[k] = walk(item, depth + 1);
-      count++;
     }
-    if (dropped) out[TRUNCATION_MARKER] = `${dropped} more keys]`;
-    return out;
-  };
+    return used;
+  }
+  if (!isPlainPrototype(Object.getPrototypeOf(obj))) return -1;
+  let count = 0;
+  for (const key in obj) {
+    if (++count > limits.maxItems || !(key as unknown as WellFormedString).isWellFormed()) return -1;
+    const item: unknown = (obj as Dict)[key];
+    switch (typeof item) {
+      case "string":
+        if (item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed())
+          return -1;
+        break;
+      case "number":
+        if (item === 1 && key === "lc") return -1;
+        break;
+      case "object":
+        if (item !== null) {
+          const u = plainSize(item, depth + 1, budget - used, limits);
+          if (u < 0) return -1;
+          used += u;
+        }
+        break;
+      case "bigint":
+      case "function":
+        return -1;
+    }
+  }
+  return used;
+}
 
-  /** The hot path: plain objects, walked by key without allocating entry tuples. */
-  const walkPlain = (obj: Dict, depth: number): Dict => {
+/** Writes one value as JSON text, or builds it as a tree. One instance per call: it holds the walk's state. */
+class JsonWriter {
+  out = "";
+  #nodes = 0;
+  readonly #ancestors: object[] = [];
+  readonly #limits: SerializeLimits;
+  readonly #fast: boolean;
+
+  constructor(limits: SerializeLimits) {
+    this.#limits = limits;
+    this.#fast = !prototypesPolluted();
+  }
+
+  writeRoot(value: unknown): void {
+    const resolved = this.#resolve(value, "", 0);
+    if (resolved === OMIT) this.out += "null";
+    else this.#write(resolved, value, 0);
+  }
+
+  buildRoot(value: unknown): unknown {
+    const resolved = this.#resolve(value, "", 0);
+    return resolved === OMIT ? null : this.#build(resolved, value, 0);
+  }
+
+  /**
+   * What JSON would write for `value` held under `key`: OMIT, a primitive, or an object to walk
+   * (the value itself, or what it converts to). Never throws.
+   */
+  #resolve(value: unknown, key: string | number, depth: number): unknown {
+    switch (typeof value) {
+      case "string":
+      case "number":
+      case "boolean":
+        return value;
+      case "bigint":
+        return value.toString();
+      case "undefined":
+      case "function":
+      case "symbol":
+        return OMIT;
+    }
+    if (value === null) return null;
+    const obj = value as object;
+    if (Marker.is(obj)) return obj;
+    if (this.#ancestors.includes(obj)) return CIRCULAR;
+    try {
+      return this.#convert(obj, key, depth, false);
+    } catch (err) {
+      return new Marker(unreadableMarker(err));
+    }
+  }
+
+  /** The rules for objects, in order; see the module comment. May throw (the caller marks it). */
+  #convert(obj: object, key: string | number, depth: number, afterToJSON: boolean): unknown {
+    if (Array.isArray(obj)) {
+      const toJSON = (obj as { toJSON?: unknown }).toJSON;
+      if (!afterToJSON && typeof toJSON === "function")
+        return this.#afterToJSON(toJSON.call(obj, String(key)), key, depth);
+      return obj;
+    }
+    const proto = Object.getPrototypeOf(obj);
+    const dict = obj as Dict;
+    if (isPlainPrototype(proto)) {
+      // Plain data is the common case; it may still be a serialized or hand-built LangChain message.
+      if (dict.lc === 1 || typeof dict._getType === "function" || typeof dict.getType === "function") {
+        const converted = convertLangChainValue(dict);
+        if (converted !== undefined) return converted;
+        if (isLcWrapper(dict)) return unwrapLc(dict);
+      }
+      if (!afterToJSON && typeof dict.toJSON === "function")
+        return this.#afterToJSON((dict.toJSON as (k: string) => unknown)(String(key)), key, depth);
+      return obj;
+    }
+    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof SharedArrayBuffer)
+      return new Marker(describeBinary(obj));
+    const converted = convertLangChainValue(dict);
+    if (converted !== undefined) return converted;
+    if (isSerializable(dict)) {
+      const json = typeof dict.toJSON === "function" ? (dict.toJSON as () => unknown)() : undefined;
+      if (typeof json === "object" && json !== null && isLcWrapper(json as Dict))
+        return unwrapLc(json as Dict);
+      if (json !== undefined) return this.#afterToJSON(json, key, depth);
+    }
+    if (!afterToJSON && typeof dict.toJSON === "function")
+      return this.#afterToJSON((dict.toJSON as (k: string) => unknown)(String(key)), key, depth);
+    if (obj instanceof Error) return errorFields(obj);
+    if (obj instanceof Map) return mapFields(obj, this.#limits);
+    if (obj instanceof Set) return setItems(obj, this.#limits);
+    if (obj instanceof RegExp) return obj.toString();
+    if (obj instanceof Promise) return new Marker("[Promise]");
+    if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return obj.valueOf();
+    if (obj instanceof BigInt) return obj.toString();
+    return obj;
+  }
+
+  /** JSON serializes what `toJSON` returned as it is, without calling its `toJSON` again. */
+  #afterToJSON(result: unknown, key: string | number, depth: number): unknown {
+    if (typeof result !== "object" || result === null) return this.#resolve(result, key, depth);
+    if (this.#ancestors.includes(result)) return CIRCULAR;
+    return this.#convert(result, key, depth, true);
+  }
+
+  /** A string as it is kept: cut to the limit, well-formed. */
+  #str(value: string): string {
+    return wellFormed(truncateString(value, this.#limits));
+  }
+
+  /**
+   * The marker that replaces a container instead of walking it (a cycle, too deep, over the object
+   * budget), else undefined.
+   */
+  #containerMarker(resolved: object, original: unknown, depth: number): string | undefined {
+    const limits = this.#limits;
+    if (resolved !== original && this.#ancestors.includes(resolved)) return CIRCULAR_MARKER;
+    if (depth >= limits.maxDepth) return MAX_DEPTH_MARKER;
+    if (this.#nodes >= limits.maxNodes)
+      return `${TRUNCATION_MARKER}: more than ${limits.maxNodes} objects in one value]`;
+    return undefined;
+  }
+
+  /** Enters a container: counts it and makes it (and what it was converted from) an ancestor. */
+  #enter(resolved: object, original: unknown): number {
+    this.#nodes++;
+    const pushed = typeof original === "object" && original !== null && original !== resolved ? 2 : 1;
+    if (pushed === 2) this.#ancestors.push(original as object);
+    this.#ancestors.push(resolved);
+    return pushed;
+  }
+
+  /** Writes a resolved value as text (`original` is what the app held, for cycle detection). */
+  #write(resolved: unknown, original: unknown, depth: number): void {
+    switch (typeof resolved) {
+      case "string":
+        this.out += JSON.stringify(this.#str(resolved));
+        return;
+      case "number":
+        this.out += Number.isFinite(resolved) ? String(resolved) : "null";
+        return;
+      case "boolean":
+        this.out += resolved ? "true" : "false";
+        return;
+    }
+    if (resolved === null || typeof resolved !== "object") {
+      this.out += "null";
+      return;
+    }
+    if (Marker.is(resolved)) {
+      this.out += JSON.stringify(wellFormed(resolved.text));
+      return;
+    }
+    const marker = this.#containerMarker(resolved, original, depth);
+    if (marker !== undefined) {
+      this.out += JSON.stringify(marker);
+      return;
+    }
+    if (this.#fast && !moreOf.has(resolved) && this.#tryNative(resolved, depth)) return;
+    const pushed = this.#enter(resolved, original);
+    const mark = this.out.length;
+    try {
+      if (Array.isArray(resolved)) this.#writeArray(resolved, depth);
+      else this.#writeObject(resolved, depth);
+    } catch (err) {
+      // Only a container's shape (its length, its keys) can throw here, and it is read before
+      // anything is written: the container becomes one marker.
+      if (this.out.length !== mark) this.out = this.out.slice(0, mark);
+      this.out += JSON.stringify(wellFormed(unreadableMarker(err)));
+    } finally {
+      this.#ancestors.length -= pushed;
+    }
+  }
+
+  /** Builds a resolved value as a JSON-safe tree; the same rules as `#write`, without the fast path. */
+  #build(resolved: unknown, original: unknown, depth: number): unknown {
+    switch (typeof resolved) {
+      case "string":
+        return this.#str(resolved);
+      case "number":
+        return Number.isFinite(resolved) ? resolved : null;
+      case "boolean":
+        return resolved;
+    }
+    if (resolved === null || typeof resolved !== "object") return null;
+    if (Marker.is(resolved)) return wellFormed(resolved.text);
+    const marker = this.#containerMarker(resolved, original, depth);
+    if (marker !== undefined) return marker;
+    const pushed = this.#enter(resolved, original);
+    try {
+      return Array.isArray(resolved) ? this.#buildArray(resolved, depth) : this.#buildObject(resolved, depth);
+    } catch (err) {
+      return wellFormed(unreadableMarker(err));
+    } finally {
+      this.#ancestors.length -= pushed;
+    }
+  }
+
+  #buildArray(items: unknown[], depth: number): unknown[] {
+    const length = items.length;
+    const n = Math.min(length, this.#limits.maxItems);
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const item = read(items, i);
+      const resolved = this.#resolve(item, i, depth + 1);
+      out[i] = resolved === OMIT ? null : this.#build(resolved, item, depth + 1);
+    }
+    const more = length - n + (moreOf.get(items) ?? 0);
+    if (more > 0) out.push(`${TRUNCATION_MARKER} ${more} more items]`);
+    return out;
+  }
+
+  #buildObject(obj: object, depth: number): Dict {
     const keys = Object.keys(obj);
     const out: Dict = {};
-    let count = 0;
+    let kept = 0;
+    let more = moreOf.get(obj) ?? 0;
+    let renamed: Set<string> | undefined;
     for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      const item = obj[k];
-      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-      if (count >= limits.maxItems) {
-        out[TRUNCATION_MARKER] = `${keys.length - i} more keys]`;
+      const key = keys[i] as string;
+      const item = read(obj, key);
+      const resolved = this.#resolve(item, key, depth + 1);
+      if (resolved === OMIT) continue;
+      if (kept >= this.#limits.maxItems) {
+        more += keys.length - i;
         break;
       }
-      out[k] = walk(item, depth + 1);
-      count++;
-    }
-    return out;
-  };
-
-  const walkArray = (items: unknown[], depth: number): unknown[] => {
-    const out = items.slice(0, limits.maxItems).map((item) => walk(item, depth + 1));
-    if (items.length > limits.maxItems)
-      out.push(`${TRUNCATION_MARKER} ${items.length - limits.maxItems} more items]`);
-    return out;
-  };
-
-  const walkObject = (obj: object, depth: number): unknown => {
-    if (Array.isArray(obj)) return walkArray(obj, depth);
-    const proto = Object.getPrototypeOf(obj);
-    // Plain objects are the common case. A plain object can still be a LangChain message: serialized
-    // (lc: 1) or built by hand with _getType (as another copy of core may hand us).
-    const plain = obj as Dict;
-    if (
-      (proto === Object.prototype || proto === null) &&
-      plain.lc !== 1 &&
-      typeof plain._getType !== "function" &&
-      typeof plain.getType !== "function"
-    ) {
-      return walkPlain(plain, depth);
-    }
-    if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "Invalid Date" : obj.toISOString();
-    if (obj instanceof Error) {
-      const out: Dict = { name: obj.name, message: truncateString(obj.message, limits) };
-      if (obj.stack) out.stack = truncateString(obj.stack, limits);
-      const extra = walkEntries(Object.entries(obj), depth);
-      return { ...extra, ...out };
-    }
-    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return describeBinary(obj);
-    if (obj instanceof Map) {
-      return walkEntries(
-        Array.from(
-          obj.entries(),
-          ([k, item]) => [typeof k === "string" ? k : String(k), item] as [string, unknown],
-        ),
-        depth,
-      );
-    }
-    if (obj instanceof Set) return walkArray(Array.from(obj), depth);
-    if (obj instanceof RegExp) return obj.toString();
-    if (obj instanceof URL) return obj.toString();
-    if (typeof (obj as { then?: unknown }).then === "function") return "[Promise]";
-
-    const converted = convertLangChainValue(obj as Dict);
-    if (converted !== undefined) {
-      // The converted shape holds fresh objects; walk it for its contents (tool call args, blocks).
-      ancestors.pop();
-      try {
-        return walk(converted, depth);
-      } finally {
-        ancestors.push(obj);
+      let name: string | undefined = key;
+      if (!(key as unknown as WellFormedString).isWellFormed()) {
+        renamed ??= new Set();
+        name = renamedKey(obj, key, renamed);
+        if (name === undefined) continue;
       }
+      kept++;
+      setKey(out, name, this.#build(resolved, item, depth + 1));
     }
-    return walkPlain(obj as Dict, depth);
-  };
+    if (more > 0) setKey(out, TRUNCATION_MARKER, `${more} more keys]`);
+    return out;
+  }
 
-  return walk(value, 0);
+  /** Plain JSON subtree: prove it, then let V8 write it. False when the walk must do it by hand. */
+  #tryNative(value: object, depth: number): boolean {
+    let size: number;
+    try {
+      size = plainSize(value, depth, this.#limits.maxNodes - this.#nodes, this.#limits);
+      if (size < 0) return false;
+      const text = JSON.stringify(value);
+      if (typeof text !== "string") return false;
+      this.out += text;
+    } catch {
+      // A getter or Proxy that changed its mind between the check and the write.
+      return false;
+    }
+    this.#nodes += size;
+    return true;
+  }
+
+  #writeArray(items: unknown[], depth: number): void {
+    const limits = this.#limits;
+    const length = items.length;
+    const n = Math.min(length, limits.maxItems);
+    this.out += "[";
+    for (let i = 0; i < n; i++) {
+      if (i > 0) this.out += ",";
+      const item = read(items, i);
+      const resolved = this.#resolve(item, i, depth + 1);
+      if (resolved === OMIT) this.out += "null";
+      else this.#write(resolved, item, depth + 1);
+    }
+    const more = length - n + (moreOf.get(items) ?? 0);
+    if (more > 0)
+      this.out += `${n > 0 ? "," : ""}${JSON.stringify(`${TRUNCATION_MARKER} ${more} more items]`)}`;
+    this.out += "]";
+  }
+
+  #writeObject(obj: object, depth: number): void {
+    const keys = Object.keys(obj);
+    let kept = 0;
+    let more = moreOf.get(obj) ?? 0;
+    let renamed: Set<string> | undefined;
+    this.out += "{";
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = read(obj, key);
+      const resolved = this.#resolve(item, key, depth + 1);
+      if (resolved === OMIT) continue;
+      if (kept >= this.#limits.maxItems) {
+        more += keys.length - i;
+        break;
+      }
+      let name: string | undefined = key;
+      if (!(key as unknown as WellFormedString).isWellFormed()) {
+        renamed ??= new Set();
+        name = renamedKey(obj, key, renamed);
+        if (name === undefined) continue;
+      }
+      this.#writeKey(name, kept === 0);
+      kept++;
+      this.#write(resolved, item, depth + 1);
+    }
+    if (more > 0) {
+      this.#writeKey(TRUNCATION_MARKER, kept === 0);
+      this.out += JSON.stringify(`${more} more keys]`);
+    }
+    this.out += "}";
+  }
+
+  #writeKey(key: string, first: boolean): void {
+    this.out += `${first ? "" : ","}${JSON.stringify(key)}:`;
+  }
+}
+
+/**
+ * JSON text for `value` under the rules above; equal to `JSON.stringify(toJsonSafe(value, limits))`.
+ * Never throws. The fast path makes plain data cost about one `JSON.stringify`.
+ */
+export function toJsonText(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): string {
+  try {
+    const writer = new JsonWriter(limits);
+    writer.writeRoot(value);
+    return writer.out;
+  } catch (err) {
+    // Only a bug here (or an exhausted stack) gets this far; the value still gets a marker.
+    return JSON.stringify(unreadableMarker(err));
+  }
+}
+
+/**
+ * Converts a value to a JSON-safe tree of fresh objects (no references into the app's data);
+ * `JSON.stringify` of it equals `toJsonText(value)`. Never throws.
+ */
+export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
+  try {
+    return new JsonWriter(limits).buildRoot(value);
+  } catch (err) {
+    return unreadableMarker(err);
+  }
+}
+
+/**
+ * JSON text of an object: `value`'s text when it converts to an object, else `{"<key>": <text>}`
+ * (HoneyHive wants `inputs` / `outputs` to be objects). Never throws.
+ */
+export function toJsonObjectText(
+  value: unknown,
+  key: string,
+  limits: SerializeLimits = DEFAULT_LIMITS,
+): string {
+  const text = toJsonText(value, limits);
+  return text.charCodeAt(0) === 0x7b /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
 }
 
 /** Like `toJsonSafe`, but always returns an object (scalars and arrays are wrapped under `key`). */
@@ -182,7 +684,5 @@ export function toJsonSafeObject(
   key: string,
   limits: SerializeLimits = DEFAULT_LIMITS,
 ): Dict {
-  const safe = toJsonSafe(value, limits);
-  if (typeof safe === "object" && safe !== null && !Array.isArray(safe)) return safe as Dict;
-  return { [key]: safe };
+  return JSON.parse(toJsonObjectText(value, key, limits)) as Dict;
 }

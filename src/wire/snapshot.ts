@@ -4,20 +4,14 @@
  * so each value is converted once — the session reuses its root's text rather than converting again.
  */
 import type { Dict } from "../mapping/langchain-objects.js";
-import { DEFAULT_LIMITS, type SerializeLimits, toJsonSafe } from "./serialize.js";
+import {
+  DEFAULT_LIMITS,
+  toJsonText as jsonText,
+  toJsonObjectText as objectText,
+  type SerializeLimits,
+} from "./serialize.js";
 
-export type { SerializeLimits };
-
-/** JSON text of any value; never throws. */
-export function jsonText(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): string {
-  return JSON.stringify(toJsonSafe(value, limits)) ?? "null";
-}
-
-/** JSON text of an object field (`inputs`, `outputs`, `metadata`): anything else is wrapped under `key`. */
-export function objectText(value: unknown, key: string, limits: SerializeLimits = DEFAULT_LIMITS): string {
-  const text = jsonText(value, limits);
-  return text.charCodeAt(0) === 123 /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
-}
+export { jsonText, objectText };
 
 /** `"name":value` members, joined into an object's text. */
 export function members(fields: Record<string, string | undefined>): string {
@@ -80,4 +74,13 @@ function byteLength(text: string): number {
     } else n += 2;
   }
   return n;
+}
+
+/** `fitBody` for a body that is already one JSON text (session bodies, completions): parsed only when it may be too big. */
+export function fitJson(json: string, maxBytes: number): string {
+  if (json.length * 3 <= maxBytes || byteLength(json) <= maxBytes) return json;
+  const parsed = JSON.parse(json) as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const key of Object.keys(parsed)) fields[key] = JSON.stringify(parsed[key]);
+  return fitBody(fields, maxBytes);
 }
