@@ -1,6 +1,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it, vi } from "vitest";
-import { HoneyHiveConfigError, HoneyHiveHandler, startCollector } from "../src/index.js";
+import { startCollector } from "../src/collector/index.js";
+import { HoneyHiveConfigError, HoneyHiveHandler } from "../src/index.js";
 
 describe("handler options", () => {
   it("an invalid option throws an error that names it", () => {
