@@ -22,6 +22,12 @@ function el(tag, props, ...children) {
   return node;
 }
 
+/** `node.replaceChildren()` that, like `el()`, skips null/false (the DOM would print "null"). */
+function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+}
+
 function append(node, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
@@ -56,6 +62,7 @@ const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 
 function fmtMs(ms) {
   if (!isNum(ms)) return "–";
+  if (ms === 0) return "0 ms";
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
@@ -133,14 +140,14 @@ const app = document.getElementById("app");
 const crumbs = document.getElementById("crumbs");
 
 function showNotice(text) {
-  app.replaceChildren(el("div", { class: "notice" }, text));
+  fill(app, el("div", { class: "notice" }, text));
 }
 
 // ---------- sessions list ----------
 
 function sessionsPage() {
   document.title = "Sessions · HoneyHive local trace viewer";
-  crumbs.replaceChildren("Sessions");
+  fill(crumbs, "Sessions");
   const tbody = el("tbody");
   const count = el("span", { class: "muted" });
   const table = el(
@@ -169,7 +176,7 @@ function sessionsPage() {
     el("p", null, el("code", null, `HH_API_URL=${location.origin} HH_API_KEY=local`)),
     el("p", null, "Sessions appear here as they arrive."),
   );
-  app.replaceChildren(el("div", { class: "list" }, el("h1", null, "Sessions ", count), empty));
+  fill(app, el("div", { class: "list" }, el("h1", null, "Sessions ", count), empty));
   let version = -1;
   const seen = new Set();
   let first = true;
@@ -209,7 +216,7 @@ function sessionsPage() {
       );
     });
     first = false;
-    tbody.replaceChildren(...rows);
+    fill(tbody, ...rows);
     count.textContent = `(${rows.length})`;
     if (rows.length > 0 && empty.isConnected) empty.replaceWith(table);
     else if (rows.length === 0 && table.isConnected) table.replaceWith(empty);
@@ -269,7 +276,7 @@ function messageNode(m) {
     el(
       "div",
       { class: "msg-role" },
-      role,
+      el("span", { class: "role" }, role),
       m.name ? ` · ${m.name}` : null,
       m.tool_call_id ? el("span", { class: "mono" }, ` · ${m.tool_call_id}`) : null,
     ),
@@ -336,7 +343,7 @@ function templateNode(template) {
       el(
         "div",
         { class: `msg role-${/^[a-z_-]+$/i.test(m?.role ?? "") ? m.role.toLowerCase() : "other"}` },
-        el("div", { class: "msg-role" }, String(m?.role ?? "message")),
+        el("div", { class: "msg-role" }, el("span", { class: "role" }, String(m?.role ?? "message"))),
         typeof m?.content === "string" ? templateText(m.content) : renderValue(m?.content),
       ),
     ),
@@ -472,13 +479,11 @@ function sessionAsEvent(tree) {
 }
 
 function sessionPage(sessionId) {
-  crumbs.replaceChildren(el("a", { href: "/" }, "Sessions"), " / ", el("span", { class: "mono" }, sessionId));
+  fill(crumbs, el("a", { href: "/" }, "Sessions"), " / ", el("span", { class: "mono" }, sessionId));
   const head = el("div", { class: "session-head" });
   const treePane = el("div", { class: "tree", id: "tree", role: "tree" });
   const details = el("div", { class: "details", id: "details" });
-  app.replaceChildren(
-    el("div", { class: "session" }, head, el("div", { class: "panes" }, treePane, details)),
-  );
+  fill(app, el("div", { class: "session" }, head, el("div", { class: "panes" }, treePane, details)));
 
   let tree;
   let version = -1;
@@ -501,7 +506,8 @@ function sessionPage(sessionId) {
     const a = tree.summary;
     document.title = `${a.session_name ?? sessionId} · HoneyHive local trace viewer`;
     const stat = (label, value, cls) => el("span", { class: cls }, `${label} `, el("b", null, value));
-    head.replaceChildren(
+    fill(
+      head,
       el("h1", null, a.session_name ?? "(session not started)"),
       el(
         "div",
@@ -607,7 +613,7 @@ function sessionPage(sessionId) {
       }
     }
     const scroll = treePane.scrollTop;
-    treePane.replaceChildren(el("div", { class: "tree-head" }, el("div", null, "Event"), axis), ...rows);
+    fill(treePane, el("div", { class: "tree-head" }, el("div", null, "Event"), axis), ...rows);
     treePane.scrollTop = scroll;
   };
 
@@ -623,13 +629,14 @@ function sessionPage(sessionId) {
     const e = byId().get(id);
     const keepScroll = details.scrollTop;
     if (!e) {
-      details.replaceChildren(el("p", { class: "muted" }, `No event ${id} in this session (yet).`));
+      fill(details, el("p", { class: "muted" }, `No event ${id} in this session (yet).`));
       return;
     }
     const m = e.metadata ?? {};
     const tokens = tokensText(m.prompt_tokens, m.completion_tokens, m.total_tokens);
     const stack = typeof m.error_stack === "string" ? m.error_stack : undefined;
-    details.replaceChildren(
+    fill(
+      details,
       el("div", { class: "detail-head" }, icon(e.event_type), el("h2", null, e.event_name ?? e.event_type)),
       el(
         "div",
@@ -697,7 +704,8 @@ function sessionPage(sessionId) {
       data = await getJSON(`/v1/sessions/${encodeURIComponent(sessionId)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        head.replaceChildren(
+        fill(
+          head,
           el("h1", null, "Waiting for this session…"),
           el("div", { class: "stats mono" }, sessionId),
         );
