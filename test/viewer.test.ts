@@ -148,7 +148,11 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
     if (!first || !second) throw new Error("unreachable");
     const page = await openPage(browser, `/sessions/${tree.session_id}`);
     await page.locator(`#tree .row[data-id="${first.event_id}"]`).click();
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#event=${first.event_id}`);
+    await expect
+      .poll(() =>
+        page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash),
+      )
+      .toBe(`#event=${first.event_id}`);
     const details = page.locator("#details");
     await details.locator("h2", { hasText: first.event_name ?? "" }).waitFor();
     const inputs = details.locator('[data-section="inputs"]');
@@ -235,7 +239,7 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
     const page = await openPage(browser, "/");
     await page.locator(".empty, #sessions").first().waitFor();
     await page.evaluate(() => {
-      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+      (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
     });
     const handler = hh.handler({ sessionName: "arrived later" });
     await RunnableLambda.from((x: number) => x + 1)
@@ -244,9 +248,9 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
     await handler.flush();
     const sessionId = handler.getSessionId();
     await page.locator(`#sessions tr[data-session-id="${sessionId}"]`).waitFor({ timeout: 15_000 });
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
-      true,
-    );
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument),
+    ).toBe(true);
     await page.close();
   });
 });
