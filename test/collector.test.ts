@@ -175,6 +175,25 @@ describe("the read API and the viewer's files", () => {
     }
   });
 
+  it("GET /v1/sessions?after=<version> waits for a change (the viewer's long polling)", async () => {
+    const { version } = (await (await fetch(`${hh.collector.url}/v1/sessions`)).json()) as {
+      version: number;
+    };
+    const waiting = fetch(`${hh.collector.url}/v1/sessions?after=${version}`).then(
+      async (r) => (await r.json()) as { version: number; sessions: { session_name?: string }[] },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await post("/v1/sessions", { session_id: "77777777-7777-4777-8777-777777777777", session_name: "new" });
+    const answer = await waiting;
+    expect(answer.version).toBeGreaterThan(version);
+    expect(answer.sessions.map((s) => s.session_name)).toEqual(["new"]);
+    // A stale version is answered at once.
+    const stale = (await (await fetch(`${hh.collector.url}/v1/sessions?after=0`)).json()) as {
+      version: number;
+    };
+    expect(stale.version).toBe(answer.version);
+  });
+
   it("serves the viewer page for / and /sessions/{id}, with a CSP, and nothing outside its files", async () => {
     for (const path of ["/", "/sessions/some-session"]) {
       const res = await fetch(`${hh.collector.url}${path}`);

@@ -32,6 +32,8 @@ import {
 import { readViewerFile, VIEWER_HEADERS, viewerFileFor } from "./viewer-assets.js";
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** How long a `?after=` read waits for a change before answering with the same data. */
+const LONG_POLL_MS = 20_000;
 
 export interface ReceivedRequest {
   method: string;
@@ -226,7 +228,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   const server = createServer(async (req, res) => {
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const [path = "/", query = ""] = (req.url ?? "/").split("?");
     let body: unknown;
     let bytes = 0;
     const at = Date.now();
@@ -283,6 +285,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       if (!keylessRead && !/^Bearer \S+/.test(req.headers.authorization ?? "")) {
         throw new HttpError(401, "missing or malformed Authorization: Bearer <api key>");
       }
+      // `?after=<version>` on a read: answer once something changed since that version (or after a
+      // while with the same data), so the viewer is live without polling every second.
+      const after = method === "GET" ? /(?:^|&)after=(\d{1,15})(?:&|$)/.exec(query)?.[1] : undefined;
+      if (after !== undefined && path.startsWith("/v1/sessions")) {
+        await store.waitForChange(Number(after), LONG_POLL_MS);
+        if (res.destroyed) return;
+      }
       const result = route(method, path, body);
       record(result.status);
       if (!res.destroyed) send(res, result.status, result.body);
@@ -333,6 +342,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of settleTimers.values()) clearTimeout(t);
+        store.wakeAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -103,9 +103,40 @@ export class CollectorStore {
     return this.#version;
   }
 
-  #touch(sessionId: string): void {
+  readonly #waiters = new Set<() => void>();
+
+  #changed(): void {
     this.#version++;
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  #touch(sessionId: string): void {
     this.#lastReceived.set(sessionId, Date.now());
+    this.#changed();
+  }
+
+  /**
+   * Resolves once the store changes after `version`, or after `timeoutMs` (long polling: the
+   * viewer learns of new data at once without asking every second). Never keeps the process alive.
+   */
+  waitForChange(version: number, timeoutMs: number): Promise<void> {
+    if (version !== this.#version) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      timer.unref();
+      this.#waiters.add(wake);
+    });
+  }
+
+  /** Wakes every waiting reader (the server is closing). */
+  wakeAll(): void {
+    for (const wake of [...this.#waiters]) wake();
   }
 
   addEvent(event: PostEventRequest): StoredEvent {
@@ -166,7 +197,7 @@ export class CollectorStore {
     this.duplicates.clear();
     this.#bySession.clear();
     this.#lastReceived.clear();
-    this.#version++;
+    this.#changed();
   }
 
   sessionEvents(sessionId: string): StoredEvent[] {

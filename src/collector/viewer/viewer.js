@@ -6,7 +6,8 @@
 // put into the page as text — `el()` appends strings as text nodes, and nothing here assigns
 // `innerHTML`. A model answering `<img src=x onerror=…>` shows those characters, nothing more.
 
-const POLL_MS = 1000;
+/** Pause after a failed read before trying again. Successful reads long-poll (`?after=`). */
+const RETRY_MS = 1000;
 
 /** Creates an element; string children become text nodes (never markup). */
 function el(tag, props, ...children) {
@@ -115,12 +116,17 @@ function setLive(state) {
   live.textContent = state === "on" ? "live" : state === "off" ? "disconnected" : "…";
 }
 
-/** Calls `tick` now and then every POLL_MS (waiting for each call to finish before the next). */
+/**
+ * Calls `tick` again as soon as it returns: each tick is a long-polling read (`?after=<version>`)
+ * that the collector answers when something changed, so updates show at once.
+ */
 function poll(tick) {
   const run = async () => {
     try {
       await tick();
       setLive("on");
+      setTimeout(run, 0);
+      return;
     } catch (error) {
       setLive("off");
       if (error instanceof ApiError && error.status === 401) {
@@ -131,7 +137,7 @@ function poll(tick) {
         return;
       }
     }
-    setTimeout(run, POLL_MS);
+    setTimeout(run, RETRY_MS);
   };
   run();
 }
@@ -181,7 +187,7 @@ function sessionsPage() {
   const seen = new Set();
   let first = true;
   poll(async () => {
-    const data = await getJSON("/v1/sessions");
+    const data = await getJSON(`/v1/sessions?after=${version}`);
     if (data.version === version) return;
     version = data.version;
     const rows = data.sessions.map((s) => {
@@ -701,9 +707,11 @@ function sessionPage(sessionId) {
   poll(async () => {
     let data;
     try {
-      data = await getJSON(`/v1/sessions/${encodeURIComponent(sessionId)}`);
+      data = await getJSON(`/v1/sessions/${encodeURIComponent(sessionId)}?after=${version}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
+        // Not here yet (a link opened before the first event): ask again shortly.
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         fill(
           head,
           el("h1", null, "Waiting for this session…"),
