@@ -299,6 +299,19 @@ describe("session aggregates (as HoneyHive computes them)", () => {
     expect(summary).toMatchObject({ duration: 123, duration_source: "client", end_time: 1_900 });
   });
 
+  it("counts a failed root once (it is an event error and the session's metadata.error)", async () => {
+    const handler = hh.handler({ sessionName: "fails" });
+    const failing = RunnableLambda.from(() => {
+      throw new TypeError("boom");
+    }).withConfig({ runName: "explode" });
+    await expect(failing.invoke(1, { callbacks: [handler] })).rejects.toThrow("boom");
+    await handler.flush();
+    const [session] = hh.collector.sessions;
+    expect(session?.metadata?.error).toContain("boom");
+    const [summary] = hh.collector.sessionSummaries();
+    expect(summary).toMatchObject({ session_name: "fails", num_events: 1, num_errors: 1 });
+  });
+
   it("lists sessions newest first, including one whose events came before its POST /v1/sessions", async () => {
     const ids = ["55555555-5555-4555-8555-555555555551", "55555555-5555-4555-8555-555555555552"];
     await post("/v1/sessions", { session_id: ids[0], session_name: "older", start_time: 1_000 });

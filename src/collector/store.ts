@@ -40,7 +40,7 @@ export interface SessionSummary {
   duration_source: "client" | "events" | undefined;
   num_events: number;
   num_model_events: number;
-  /** Events with an `error`, plus a failed root recorded in the session's `metadata.error`. */
+  /** Events with an `error`; 1 when none did but the session records a failed root (`metadata.error`). */
   num_errors: number;
   has_feedback: boolean;
   prompt_tokens: number | undefined;
@@ -225,7 +225,7 @@ export class CollectorStore {
     let total: number | undefined;
     let cost: number | undefined;
     let models = 0;
-    let errors = typeof session?.metadata?.error === "string" ? 1 : 0;
+    let errors = 0;
     // A PUT to the session id may carry feedback (UpdateEventRequest has it; StartSession does not).
     const sessionFeedback = (session as { feedback?: Record<string, unknown> } | undefined)?.feedback;
     let feedback = Object.keys(sessionFeedback ?? {}).length > 0;
@@ -248,6 +248,8 @@ export class CollectorStore {
           : addKnown(addKnown(undefined, m.prompt_tokens), m.completion_tokens),
       );
     }
+    // A failed root is both an event error and the session's metadata.error: count it once.
+    if (errors === 0 && typeof session?.metadata?.error === "string") errors = 1;
     const clientDuration = finite(session?.duration) ? session.duration : undefined;
     const computed = start !== undefined && end !== undefined && end >= start ? end - start : undefined;
     const duration = clientDuration ?? computed;
