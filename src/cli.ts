@@ -21,8 +21,8 @@ function parsePort(text: string): number | undefined {
   return port <= 65535 ? port : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -31,6 +31,18 @@ async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    // An unknown option or a missing value: a usage mistake, said plainly (not a crash, exit 1).
+    console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   if (values.help || positionals[0] !== "collector") {
     console.log(USAGE);
     return values.help ? 0 : 2;
