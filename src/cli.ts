@@ -59,7 +59,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(`\n${formatSessionTree(collector.sessionTree(id))}\n  view: ${collector.viewerUrl(id)}`),
   });
   console.log(`HoneyHive collector listening on ${collector.url}`);
-  console.log(`  trace viewer: ${collector.viewerUrl()}`);
+  console.log(
+    collector.keylessReads
+      ? `  trace viewer: ${collector.viewerUrl()}`
+      : `  trace viewer: off (listening on ${values.host}, not loopback: reads need the Bearer key; use --host 127.0.0.1)`,
+  );
   console.log(`  export HH_API_URL=${collector.url} HH_API_KEY=local`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

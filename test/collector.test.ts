@@ -164,8 +164,10 @@ describe("the read API and the viewer's files", () => {
     expect(rebound.status).toBe(401);
     const ok = await getWithHost(`${hh.collector.url}/v1/sessions`, "localhost:8787");
     expect(ok.status).toBe(200);
+    expect(hh.collector.keylessReads).toBe(true);
     const wide = await startCollector({ host: "0.0.0.0" });
     try {
+      expect(wide.keylessReads).toBe(false);
       const url = `http://127.0.0.1:${wide.port}`;
       expect((await fetch(`${url}/v1/sessions`)).status).toBe(401);
       const withKey = await fetch(`${url}/v1/sessions`, { headers: { authorization: `Bearer ${TEST_KEY}` } });

@@ -88,6 +88,8 @@ export interface Collector {
   sessionTree(sessionId: string): SessionTree;
   /** Every session's aggregates (as `GET /v1/sessions` answers), newest first. */
   sessionSummaries(): SessionSummary[];
+  /** Whether reads (the viewer's API) work without a key: true when listening on loopback. */
+  readonly keylessReads: boolean;
   /** The trace viewer's address (the root URL); deep link a session with `viewerUrl(id)`. */
   viewerUrl(sessionId?: string, eventId?: string): string;
   /** Replaces the fault plan (undefined: behave). */
@@ -317,6 +319,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   return {
     url,
     port: address.port,
+    keylessReads: loopback,
     get events() {
       return [...store.events.values()];
     },
