@@ -5,16 +5,7 @@
  *   await chain.invoke(input, { callbacks: [handler], metadata: honeyhive({ sessionId, userId }) });
  */
 
-export { formatSessionTree } from "./collector/format.js";
-export {
-  type Collector,
-  type CollectorOptions,
-  type FaultAction,
-  type FaultPlan,
-  type ReceivedRequest,
-  startCollector,
-} from "./collector/server.js";
-export type { SessionTree, StoredEvent, StoredSession, TreeNode } from "./collector/store.js";
+// The local collector lives at `honeyhive-langchain/collector`: the handler entry never loads it.
 export type { HoneyHiveHandlerOptions } from "./config/options.js";
 export { type HoneyHiveCallSettings, honeyhive } from "./config/per-call.js";
 export type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startCollector } from "../src/index.js";
+import { startCollector } from "../src/collector/index.js";
 import { closedPort, EVENTS_PER_SMALL_CHAIN } from "./helpers/workloads.js";
 
 const script = join(import.meta.dirname, "fixtures/exit-without-flush.ts");

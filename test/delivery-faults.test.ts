@@ -5,7 +5,8 @@
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it, vi } from "vitest";
-import { HoneyHiveHandler, startCollector } from "../src/index.js";
+import { startCollector } from "../src/collector/index.js";
+import { HoneyHiveHandler } from "../src/index.js";
 import { postedEventIds, postsEvents, useCollector } from "./helpers/setup.js";
 import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
 

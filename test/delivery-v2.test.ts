@@ -6,7 +6,8 @@
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { HoneyHiveHandler, startCollector } from "../src/index.js";
+import { startCollector } from "../src/collector/index.js";
+import { HoneyHiveHandler } from "../src/index.js";
 import { lastJson, runFixture } from "./helpers/child.js";
 import { drippingServer, hangingServer, selfSignedServer } from "./helpers/faulty-servers.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";

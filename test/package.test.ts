@@ -32,6 +32,17 @@ describe("the packed package", () => {
     const files = (packed[0] as unknown as { files: { path: string }[] }).files.map((f) => f.path);
     expect(files).toContain("dist/index.js");
     expect(files).toContain("dist/index.cjs");
+    for (const f of [
+      "collector.js",
+      "collector.cjs",
+      "collector.d.ts",
+      "collector.d.cts",
+      "viewer/index.html",
+      "viewer/viewer.js",
+      "viewer/viewer.css",
+    ]) {
+      expect(files).toContain(`dist/${f}`);
+    }
     expect(files.some((f) => f.startsWith("src/") || f.startsWith("test/"))).toBe(false);
 
     // The tarball's metadata and types resolve for both module systems.
@@ -60,7 +71,7 @@ describe("the packed package", () => {
       "node",
       [
         "-e",
-        `const { HoneyHiveHandler, startCollector } = require("honeyhive-langchain"); const h = ${probe}; console.log(h.name, typeof startCollector, h.awaitHandlers)`,
+        `const { HoneyHiveHandler } = require("honeyhive-langchain"); const { startCollector } = require("honeyhive-langchain/collector"); const h = ${probe}; console.log(h.name, typeof startCollector, h.awaitHandlers)`,
       ],
       app,
     );
@@ -102,7 +113,8 @@ describe("the packed package", () => {
     );
     writeFileSync(
       join(app, "trace.js"),
-      `import { HoneyHiveHandler, startCollector } from "honeyhive-langchain";
+      `import { HoneyHiveHandler } from "honeyhive-langchain";
+import { startCollector } from "honeyhive-langchain/collector";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { StringOutputParser } from "@langchain/core/output_parsers";
@@ -113,7 +125,8 @@ const chain = ChatPromptTemplate.fromTemplate("hi {x}").pipe(new FakeListChatMod
 const answer = await chain.invoke({ x: 1 }, { callbacks: [handler] });
 const result = await handler.shutdown();
 const model = collector.events.find((e) => e.event_type === "model");
-console.log(JSON.stringify({ core: core.version, answer, sent: result.sent, events: collector.events.length, rejected: collector.requests.filter((r) => r.status !== 200).length, input: model?.inputs }));
+const viewer = (await fetch(collector.url + "/viewer/viewer.js")).status;
+console.log(JSON.stringify({ core: core.version, answer, sent: result.sent, events: collector.events.length, rejected: collector.requests.filter((r) => r.status !== 200).length, input: model?.inputs, viewer }));
 await collector.close();
 `,
     );
@@ -124,6 +137,7 @@ await collector.close();
       events: 4,
       rejected: 0,
       input: { chat_history: [{ role: "user", content: "hi 1" }] },
+      viewer: 200,
     });
   });
 });

@@ -2,7 +2,8 @@
  * Where the examples send their traces: to HoneyHive when HH_API_KEY is set, otherwise to the
  * embedded local collector, whose session trees are printed at the end.
  */
-import { type Collector, formatSessionTree, HoneyHiveHandler, startCollector } from "../../src/index.js";
+import { type Collector, formatSessionTree, startCollector } from "../../src/collector/index.js";
+import { HoneyHiveHandler } from "../../src/index.js";
 
 export interface Target {
   handler: HoneyHiveHandler;

@@ -1,6 +1,7 @@
 /**
- * Renders a session tree as indented text: one line per event with its type, name, duration,
- * tokens and error. Used by the CLI and the demo.
+ * Renders a session tree as indented text: one line per event with its type, name, agent, model and
+ * provider, prompt template, duration, tokens and error; the session line carries HoneyHive's
+ * aggregates (duration, events, tokens, cost, errors). Used by the CLI and the demo.
  */
 import type { SessionTree, TreeNode } from "./store.js";
 
@@ -9,34 +10,62 @@ function ms(value: number | undefined): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 }
 
-function tokens(metadata: Record<string, unknown> | undefined): string {
-  if (!metadata) return "";
-  const p = metadata.prompt_tokens;
-  const c = metadata.completion_tokens;
-  const t = metadata.total_tokens;
-  if (typeof t !== "number") return "";
-  return `  tokens ${typeof p === "number" ? p : "?"}→${typeof c === "number" ? c : "?"} (${t})`;
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+function tokens(prompt: unknown, completion: unknown, total: unknown): string {
+  const t = num(total);
+  if (t === undefined) return "";
+  return `  tokens ${num(prompt) ?? "?"}→${num(completion) ?? "?"} (${t})`;
 }
 
-function line(node: TreeNode, depth: number, out: string[]): void {
+/** One line, at most `max` characters: a template is shown as a hint, not in full. */
+function short(text: string, max = 48): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `config.template`: a string (completion prompt) or `[{role, content}]` (chat prompt). */
+function template(value: unknown): string {
+  if (typeof value === "string") return `  template "${short(value)}"`;
+  if (!Array.isArray(value) || value.length === 0) return "";
+  const first = value[0] as { role?: unknown; content?: unknown } | null;
+  const content = typeof first?.content === "string" ? first.content : JSON.stringify(first?.content ?? "");
+  const more = value.length > 1 ? ` +${value.length - 1}` : "";
+  return `  template ${str(first?.role) ?? "?"}: "${short(content)}"${more}`;
+}
+
+function line(node: TreeNode, depth: number, agent: string | undefined, out: string[]): void {
   const e = node.event;
   const indent = "  ".repeat(depth);
-  const model = typeof e.config?.model === "string" ? ` [${e.config.model}]` : "";
+  // An agent's own chain names it in config; events inside repeat it in metadata — print it where
+  // it starts (or changes), not on every line below.
+  const ownAgent = str(e.config?.agent_name) ?? str(e.metadata?.agent_name);
+  const agentText = ownAgent && ownAgent !== agent ? `  agent ${ownAgent}` : "";
+  const model = str(e.config?.model);
+  const provider = str(e.config?.provider);
+  const modelText = model || provider ? ` [${[provider, model].filter(Boolean).join("/")}]` : "";
   const error = e.error ? `  ✗ ${e.error.split("\n")[0]}` : "";
   const interrupted = e.metadata?.interrupted ? "  ⏸ interrupted" : "";
+  const m = e.metadata ?? {};
   out.push(
-    `${indent}${e.event_type.padEnd(5)} ${e.event_name ?? "unknown"}${model}  ${ms(e.duration)}${tokens(e.metadata)}${error}${interrupted}`,
+    `${indent}${e.event_type.padEnd(5)} ${e.event_name ?? "unknown"}${modelText}${agentText}  ${ms(e.duration)}` +
+      `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}`,
   );
-  for (const child of node.children) line(child, depth + 1, out);
+  for (const child of node.children) line(child, depth + 1, ownAgent ?? agent, out);
 }
 
 export function formatSessionTree(tree: SessionTree): string {
   const s = tree.session;
+  const a = tree.summary;
   const name = s?.session_name ?? s?.event_name ?? "(session not started)";
   const failed = typeof s?.metadata?.error === "string" ? `  ✗ ${s.metadata.error}` : "";
+  const cost = a.cost !== undefined ? `  cost ${a.cost.toFixed(a.cost < 0.01 ? 6 : 4)}` : "";
+  const errors = a.num_errors > 0 ? `  ${a.num_errors} error${a.num_errors === 1 ? "" : "s"}` : "";
   const out = [
-    `session ${name}  ${tree.session_id}  ${ms(s?.duration)}  ${tree.events.length} events${failed}`,
+    `session ${name}  ${tree.session_id}  ${ms(a.duration)}  ${a.num_events} events` +
+      `${tokens(a.prompt_tokens, a.completion_tokens, a.total_tokens)}${cost}${errors}${failed}`,
   ];
-  for (const root of tree.roots) line(root, 1, out);
+  for (const root of tree.roots) line(root, 1, undefined, out);
   return out.join("\n");
 }

@@ -1,7 +1,14 @@
 /**
  * A HoneyHive-compatible collector: a real HTTP server implementing the Data Plane endpoints the
  * handler uses, validating bodies as strictly as the OpenAPI contract. Used by the demo, the
- * tests, and anyone who wants to see traces offline.
+ * tests, and anyone who wants to see traces offline — in the terminal (the CLI prints each session)
+ * or in the browser (the trace viewer at its root URL, reading `GET /v1/sessions[/{id}]`).
+ *
+ * Authentication: every write needs a Bearer token (any value, like HoneyHive's format check).
+ * Reads need none when the collector listens on loopback and the request names a loopback host —
+ * so the viewer page works without a key, while a web page elsewhere that points a DNS name at
+ * 127.0.0.1 (DNS rebinding) still cannot read traces. Bound to any other interface, reads need the
+ * token too.
  *
  * Fault injection (`faults`) lets tests make it misbehave the way real networks and servers do.
  */
@@ -15,9 +22,18 @@ import {
   StartSessionRequest,
   UpdateEventRequest,
 } from "../wire/contract.js";
-import { CollectorStore, type SessionTree, type StoredEvent, type StoredSession } from "./store.js";
+import {
+  CollectorStore,
+  type SessionSummary,
+  type SessionTree,
+  type StoredEvent,
+  type StoredSession,
+} from "./store.js";
+import { readViewerFile, VIEWER_HEADERS, viewerFileFor } from "./viewer-assets.js";
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** How long a `?after=` read waits for a change before answering with the same data. */
+const LONG_POLL_MS = 20_000;
 
 export interface ReceivedRequest {
   method: string;
@@ -70,6 +86,12 @@ export interface Collector {
   /** Event ids received more than once, with the number of repeats. */
   readonly duplicates: Map<string, number>;
   sessionTree(sessionId: string): SessionTree;
+  /** Every session's aggregates (as `GET /v1/sessions` answers), newest first. */
+  sessionSummaries(): SessionSummary[];
+  /** Whether reads (the viewer's API) work without a key: true when listening on loopback. */
+  readonly keylessReads: boolean;
+  /** The trace viewer's address (the root URL); deep link a session with `viewerUrl(id)`. */
+  viewerUrl(sessionId?: string, eventId?: string): string;
   /** Replaces the fault plan (undefined: behave). */
   setFaults(plan: FaultPlan | undefined): void;
   /** Forgets everything received. */
@@ -96,6 +118,7 @@ function send(
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(json),
+    "x-content-type-options": "nosniff",
     ...headers,
   });
   res.end(json);
@@ -119,6 +142,27 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A path segment, decoded; malformed percent-encoding is the client's mistake (400), not ours. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in path segment "${segment.slice(0, 100)}"`);
+  }
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return /^127\./.test(address) || address === "::1" || /^::ffff:127\./i.test(address);
+}
+
+/** The Host header names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`), any port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d*$/, "");
+  const lower = name.toLowerCase();
+  return lower === "localhost" || lower.endsWith(".localhost") || isLoopbackAddress(lower);
+}
+
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
@@ -131,6 +175,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const attempts = new Map<string, number>();
   const settleTimers = new Map<string, NodeJS.Timeout>();
   let faults: FaultPlan | undefined;
+  /** Set once listening: whether the bound address is loopback (keyless reads allowed). */
+  let loopback = false;
 
   const touchSession = (sessionId: string | undefined): void => {
     if (!sessionId || !options.onSessionSettled) return;
@@ -163,25 +209,28 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     }
     const put = /^\/v1\/events\/([^/]+)$/.exec(path);
     if (method === "PUT" && put?.[1]) {
-      const id = decodeURIComponent(put[1]);
+      const id = decodeSegment(put[1]);
       const update = validate(UpdateEventRequest, body);
       if (!store.update(id, update)) throw new HttpError(404, `event ${id} not found`);
       touchSession(store.sessions.has(id) ? id : store.events.get(id)?.session_id);
       return { status: 200, body: { success: true } };
     }
+    if (method === "GET" && path === "/v1/sessions") {
+      return { status: 200, body: { version: store.version, sessions: store.summaries() } };
+    }
     const get = /^\/v1\/sessions\/([^/]+)$/.exec(path);
     if (method === "GET" && get?.[1]) {
-      const id = decodeURIComponent(get[1]);
+      const id = decodeSegment(get[1]);
       const tree = store.tree(id);
       if (!tree.session && tree.events.length === 0) throw new HttpError(404, `session ${id} not found`);
-      return { status: 200, body: tree };
+      return { status: 200, body: { version: store.version, ...tree } };
     }
     throw new HttpError(404, `no route for ${method} ${path}`);
   };
 
   const server = createServer(async (req, res) => {
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const [path = "/", query = ""] = (req.url ?? "/").split("?");
     let body: unknown;
     let bytes = 0;
     const at = Date.now();
@@ -219,8 +268,31 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         );
         return;
       }
-      if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) {
+      const page = method === "GET" ? viewerFileFor(path) : undefined;
+      if (page) {
+        // Static files hold no trace data: served to anyone who can reach the port.
+        const session = /^\/sessions\/([^/]+)$/.exec(path)?.[1];
+        if (session) decodeSegment(session);
+        const content = await readViewerFile(page.file);
+        record(200);
+        res.writeHead(200, {
+          "content-type": page.type,
+          "content-length": content.length,
+          ...VIEWER_HEADERS,
+        });
+        res.end(content);
+        return;
+      }
+      const keylessRead = method === "GET" && loopback && isLoopbackHost(req.headers.host);
+      if (!keylessRead && !/^Bearer \S+/.test(req.headers.authorization ?? "")) {
         throw new HttpError(401, "missing or malformed Authorization: Bearer <api key>");
+      }
+      // `?after=<version>` on a read: answer once something changed since that version (or after a
+      // while with the same data), so the viewer is live without polling every second.
+      const after = method === "GET" ? /(?:^|&)after=(\d{1,15})(?:&|$)/.exec(query)?.[1] : undefined;
+      if (after !== undefined && path.startsWith("/v1/sessions")) {
+        await store.waitForChange(Number(after), LONG_POLL_MS);
+        if (res.destroyed) return;
       }
       const result = route(method, path, body);
       record(result.status);
@@ -241,10 +313,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  loopback = isLoopbackAddress(address.address);
+  const url = `http://${host}:${address.port}`;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     port: address.port,
+    keylessReads: loopback,
     get events() {
       return [...store.events.values()];
     },
@@ -254,19 +329,23 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     requests,
     duplicates: store.duplicates,
     sessionTree: (id) => store.tree(id),
+    sessionSummaries: () => store.summaries(),
+    viewerUrl: (sessionId, eventId) =>
+      sessionId === undefined
+        ? `${url}/`
+        : `${url}/sessions/${encodeURIComponent(sessionId)}${eventId ? `#event=${encodeURIComponent(eventId)}` : ""}`,
     setFaults: (plan) => {
       faults = plan;
     },
     reset: () => {
-      store.events.clear();
-      store.sessions.clear();
-      store.duplicates.clear();
+      store.clear();
       requests.length = 0;
       attempts.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of settleTimers.values()) clearTimeout(t);
+        store.wakeAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

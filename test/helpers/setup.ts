@@ -4,12 +4,8 @@
  * produce one.
  */
 import { afterAll, afterEach, beforeAll } from "vitest";
-import {
-  type Collector,
-  HoneyHiveHandler,
-  type HoneyHiveHandlerOptions,
-  startCollector,
-} from "../../src/index.js";
+import { type Collector, startCollector } from "../../src/collector/index.js";
+import { HoneyHiveHandler, type HoneyHiveHandlerOptions } from "../../src/index.js";
 
 export const TEST_KEY = "hh-test-key-1234567890";
 
