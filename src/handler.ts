@@ -13,7 +13,6 @@ import {
   resolveOptions,
 } from "./config/options.js";
 import { Exporter } from "./delivery/exporter.js";
-import { HttpClient } from "./delivery/http-client.js";
 import { DeliveryQueue, type DeliveryStats, type FlushResult } from "./delivery/queue.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { modelConfig, modelEnd } from "./mapping/model.js";
@@ -22,6 +21,8 @@ import { privacyTransform, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { sessionIdFor } from "./runs/sessions.js";
+import { createTransport, type PlatformTransport } from "./runtime/platform.js";
+import { unrefTimer } from "./runtime/timers.js";
 import { consoleLogger, type Logger, redactingLogger, redactor } from "./util/logger.js";
 
 export interface FlushOptions {
@@ -92,7 +93,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   readonly #logger: Logger;
   readonly #recorder: Recorder | undefined;
   readonly #queue: DeliveryQueue | undefined;
-  readonly #client: HttpClient | undefined;
+  readonly #client: PlatformTransport | undefined;
   #stopped = false;
   #sampled: (sessionId: string) => boolean = () => true;
   #shutdownPromise: Promise<FlushResult> | undefined;
@@ -114,11 +115,13 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return;
     }
     const onError = (error: Error): void => this.#reportError(error);
-    this.#client = new HttpClient({
+    // undici on Node, the runtime's fetch elsewhere: chosen by the build (src/runtime/platform.ts).
+    this.#client = createTransport({
       serverUrl: o.serverUrl,
       apiKey: o.apiKey,
       connections: o.concurrency,
       requestTimeoutMs: o.requestTimeoutMs,
+      maxResponseBytes: 64 * 1024,
     });
     let queue: DeliveryQueue | undefined;
     const exporter = new Exporter(this.#client, {
@@ -549,7 +552,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    timer.unref();
+    unrefTimer(timer);
     promise.then(
       () => {
         clearTimeout(timer);

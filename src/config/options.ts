@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { MaskFunction } from "../privacy/privacy.js";
+import { runtimeEnv } from "../runtime/env.js";
 import type { Logger } from "../util/logger.js";
 
 export const DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai";
@@ -196,7 +197,7 @@ function isLoopbackHost(hostname: string): boolean {
 /** Validates options and fills defaults from the environment. Throws `HoneyHiveConfigError`. */
 export function resolveOptions(
   options: HoneyHiveHandlerOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = runtimeEnv(),
 ): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {

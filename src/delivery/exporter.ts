@@ -3,9 +3,9 @@
  * rejected, or out of budget. It knows HoneyHive's endpoints and what each status means; it knows
  * nothing about LangChain or about queueing.
  */
-import { setMaxListeners } from "node:events";
+import { allowManyAbortListeners, type PlatformTransport } from "../runtime/platform.js";
+import { unrefTimer } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
-import type { HttpClient } from "./http-client.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 
 export interface ExportRequest {
@@ -53,7 +53,7 @@ function serverMessage(body: string): string {
 }
 
 export class Exporter {
-  readonly #client: HttpClient;
+  readonly #client: PlatformTransport;
   readonly #options: ExporterOptions;
   readonly #abort = new AbortController();
   #authReported = false;
@@ -64,12 +64,12 @@ export class Exporter {
   #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
   #quietGiveUps = 0;
 
-  constructor(client: HttpClient, options: ExporterOptions) {
+  constructor(client: PlatformTransport, options: ExporterOptions) {
     this.#client = client;
     this.#options = options;
     // Every request waiting out a retry listens for abort; with high concurrency that is more than
     // EventTarget's default of 10, which would print a leak warning into the app's console.
-    setMaxListeners(0, this.#abort.signal);
+    allowManyAbortListeners(this.#abort.signal);
   }
 
   /** Stops retry waits at once; requests still waiting resolve as `aborted`. */
@@ -231,7 +231,7 @@ export class Exporter {
         signal.removeEventListener("abort", onAbort);
         resolve(true);
       }, ms);
-      timer.unref();
+      unrefTimer(timer);
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }

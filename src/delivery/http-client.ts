@@ -3,6 +3,7 @@
  * No retries and no knowledge of events here: the exporter decides what a response means.
  */
 import { Pool } from "undici";
+import type { AttemptResult, Transport } from "./transport.js";
 
 export interface HttpClientOptions {
   serverUrl: string;
@@ -11,13 +12,11 @@ export interface HttpClientOptions {
   requestTimeoutMs: number;
 }
 
-export type AttemptResult =
-  | { kind: "response"; status: number; body: string; retryAfter: string | undefined }
-  | { kind: "network-error"; error: Error };
+export type { AttemptResult };
 
 const USER_AGENT = "honeyhive-langchain";
 
-export class HttpClient {
+export class HttpClient implements Transport {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
@@ -63,7 +62,11 @@ export class HttpClient {
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
       };
     } catch (error) {
-      return { kind: "network-error", error: error instanceof Error ? error : new Error(String(error)) };
+      return {
+        kind: "network-error",
+        error: error instanceof Error ? error : new Error(String(error)),
+        retryable: true,
+      };
     }
   }
 

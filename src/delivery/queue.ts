@@ -9,6 +9,9 @@
  * so an item only has to wait for requests already dispatched ahead of it.
  */
 import type { Dict } from "../mapping/langchain-objects.js";
+import { onBeforeExit } from "../runtime/exit-hook.js";
+import { utf8ByteLength } from "../runtime/platform.js";
+import { runSoon } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
 import { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../wire/contract.js";
 import { type BodyTransform, jsonSafeBody, type PrepareOptions, prepareBody } from "../wire/prepare.js";
@@ -72,7 +75,8 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("beforeExit", () => {
+  // A no-op in Workers and Edge routes, which have no exit: there the app passes flush() to waitUntil.
+  onBeforeExit(() => {
     for (const queue of liveQueues) queue.drainBeforeExit();
   });
 }
@@ -206,7 +210,7 @@ export class DeliveryQueue {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    runSoon(() => {
       this.#scheduled = false;
       this.#pump();
     });
@@ -303,7 +307,7 @@ export class DeliveryQueue {
       }
       // Batches: each event was prepared alone (its own truncation and contract check); pack
       // them into requests that stay under maxRequestBytes.
-      const envelope = Buffer.byteLength('{"events":[]}');
+      const envelope = utf8ByteLength('{"events":[]}');
       let group: typeof prepared = [];
       let groupBytes = envelope;
       const flushGroup = async (): Promise<void> => {

@@ -6,9 +6,9 @@
  * Masking fails closed: if the mask throws or rejects, the field is replaced by a fixed marker
  * rather than sent unmasked.
  */
-import { createHash } from "node:crypto";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
+import { sha1 } from "../util/sha1.js";
 import type { BodyTransform } from "../wire/prepare.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
@@ -87,8 +87,11 @@ export function sessionSampler(rate: number): (sessionId: string) => boolean {
   return (sessionId) => {
     const known = decided.get(sessionId);
     if (known !== undefined) return known;
-    const h = createHash("sha1").update(sessionId).digest();
-    const keep = h.readUInt32BE(0) / 0x1_0000_0000 < rate;
+    const h = sha1(sessionId);
+    const first32 =
+      (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>>
+      0;
+    const keep = first32 / 0x1_0000_0000 < rate;
     decided.set(sessionId, keep);
     return keep;
   };

@@ -4,7 +4,7 @@
  * "user-42") is mapped to a deterministic UUIDv5. The same key gives the same session in every
  * process, on every restart.
  */
-import { createHash } from "node:crypto";
+import { sha1 } from "../util/sha1.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,13 +15,20 @@ export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
 
+const utf8 = new TextEncoder();
+
+/** RFC 9562 §5.5 name-based UUID (SHA-1). Synchronous and free of Node built-ins: it runs in callbacks. */
 export function uuidV5(name: string, namespace = NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
-  const bytes = hash.subarray(0, 16);
+  const nameBytes = utf8.encode(name);
+  const input = new Uint8Array(16 + nameBytes.length);
+  const nsHex = namespace.replace(/-/g, "");
+  for (let i = 0; i < 16; i++) input[i] = Number.parseInt(nsHex.slice(i * 2, i * 2 + 2), 16);
+  input.set(nameBytes, 16);
+  const bytes = sha1(input).subarray(0, 16);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

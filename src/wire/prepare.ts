@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { type Dict, isObject } from "../mapping/langchain-objects.js";
+import { utf8ByteLength } from "../runtime/platform.js";
 import { describeIssues } from "./contract.js";
 import { DEFAULT_LIMITS, type SerializeLimits, TRUNCATION_MARKER, toJsonSafe } from "./serialize.js";
 
@@ -62,7 +63,7 @@ export function prepareBody<S extends z.ZodType>(
   let limits: SerializeLimits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
   let body = serializeBody(raw, limits);
   let json = JSON.stringify(body);
-  let bytes = Buffer.byteLength(json);
+  let bytes = utf8ByteLength(json);
   for (let i = 0; bytes > options.maxRequestBytes && i < 6; i++) {
     const scale = options.maxRequestBytes / bytes;
     limits = {
@@ -72,7 +73,7 @@ export function prepareBody<S extends z.ZodType>(
     };
     body = serializeBody(raw, limits);
     json = JSON.stringify(body);
-    bytes = Buffer.byteLength(json);
+    bytes = utf8ByteLength(json);
   }
   if (bytes > options.maxRequestBytes) {
     for (const field of BULKY_FIELDS) {
@@ -80,7 +81,7 @@ export function prepareBody<S extends z.ZodType>(
         body[field] = { [TRUNCATION_MARKER]: `${field} removed: the event exceeded the size limit]` };
     }
     json = JSON.stringify(body);
-    bytes = Buffer.byteLength(json);
+    bytes = utf8ByteLength(json);
   }
   const checked = schema.safeParse(body);
   if (!checked.success) return { ok: false, reason: describeIssues(checked.error) };
