@@ -97,7 +97,7 @@ export class FetchTransport implements Transport {
         headers: this.#headers,
         body,
         signal: controller.signal,
-        // Like the undici pool: a redirect is an answer for the exporter to judge, not to follow
+        // Like the Node transport: a redirect is an answer for the exporter to judge, not to follow
         // (following would turn the POST into a GET and lose the body).
         redirect: "manual",
       });
