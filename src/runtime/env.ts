@@ -9,10 +9,14 @@ export type Env = Record<string, string | undefined>;
 export function runtimeEnv(): Env {
   const env = (globalThis as { process?: { env?: Env } }).process?.env;
   if (!env) return {};
-  return new Proxy(env, {
-    get(target, key) {
+  // Only Deno's can throw; elsewhere the object itself, at no extra cost per read.
+  if (!("Deno" in globalThis)) return env;
+  // An empty target: a proxy over process.env itself would have its invariant checks read the
+  // real object, and throw, after the trap returned.
+  return new Proxy({} as Env, {
+    get(_target, key) {
       try {
-        return Reflect.get(target, key);
+        return typeof key === "string" ? env[key] : undefined;
       } catch {
         return undefined;
       }

@@ -7,27 +7,42 @@
  */
 
 const utf8 = new TextEncoder();
+/** The message schedule, reused: hashing is synchronous, so no two calls overlap. */
+const w = new Int32Array(80);
 
 /** The 20-byte SHA-1 digest of `data` (a string is hashed as UTF-8). */
 export function sha1(data: Uint8Array | string): Uint8Array {
   const bytes = typeof data === "string" ? utf8.encode(data) : data;
-  const bitLength = bytes.length * 8;
-  // Message + 0x80 + zero padding + 64-bit length, to a multiple of 64 bytes.
-  const padded = new Uint8Array((((bytes.length + 8) >> 6) + 1) << 6);
+  const length = bytes.length;
+  // Message + 0x80 + zero padding + 64-bit big-endian bit length, to a multiple of 64 bytes.
+  const padded = new Uint8Array((((length + 8) >> 6) + 1) << 6);
   padded.set(bytes);
-  padded[bytes.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x1_0000_0000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
+  padded[length] = 0x80;
+  const end = padded.length;
+  const bitsHigh = Math.floor(length / 0x2000_0000);
+  const bitsLow = (length << 3) >>> 0;
+  padded[end - 8] = bitsHigh >>> 24;
+  padded[end - 7] = bitsHigh >>> 16;
+  padded[end - 6] = bitsHigh >>> 8;
+  padded[end - 5] = bitsHigh;
+  padded[end - 4] = bitsLow >>> 24;
+  padded[end - 3] = bitsLow >>> 16;
+  padded[end - 2] = bitsLow >>> 8;
+  padded[end - 1] = bitsLow;
 
   let h0 = 0x67452301;
-  let h1 = 0xefcdab89;
-  let h2 = 0x98badcfe;
+  let h1 = 0xefcdab89 | 0;
+  let h2 = 0x98badcfe | 0;
   let h3 = 0x10325476;
-  let h4 = 0xc3d2e1f0;
-  const w = new Uint32Array(80);
-  for (let block = 0; block < padded.length; block += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(block + i * 4);
+  let h4 = 0xc3d2e1f0 | 0;
+  for (let block = 0; block < end; block += 64) {
+    for (let i = 0, j = block; i < 16; i++, j += 4) {
+      w[i] =
+        ((padded[j] as number) << 24) |
+        ((padded[j + 1] as number) << 16) |
+        ((padded[j + 2] as number) << 8) |
+        (padded[j + 3] as number);
+    }
     for (let i = 16; i < 80; i++) {
       const x = (w[i - 3] as number) ^ (w[i - 8] as number) ^ (w[i - 14] as number) ^ (w[i - 16] as number);
       w[i] = (x << 1) | (x >>> 31);
@@ -37,41 +52,54 @@ export function sha1(data: Uint8Array | string): Uint8Array {
     let c = h2;
     let d = h3;
     let e = h4;
-    for (let i = 0; i < 80; i++) {
-      let f: number;
-      let k: number;
-      if (i < 20) {
-        f = (b & c) | (~b & d);
-        k = 0x5a827999;
-      } else if (i < 40) {
-        f = b ^ c ^ d;
-        k = 0x6ed9eba1;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d);
-        k = 0x8f1bbcdc;
-      } else {
-        f = b ^ c ^ d;
-        k = 0xca62c1d6;
-      }
-      const t = (((a << 5) | (a >>> 27)) + f + e + k + (w[i] as number)) >>> 0;
+    let t: number;
+    // Four rounds of 20 steps, each with its own function and constant (FIPS 180-4 §6.1.2).
+    for (let i = 0; i < 20; i++) {
+      t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + (w[i] as number)) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    h0 = (h0 + a) >>> 0;
-    h1 = (h1 + b) >>> 0;
-    h2 = (h2 + c) >>> 0;
-    h3 = (h3 + d) >>> 0;
-    h4 = (h4 + e) >>> 0;
+    for (let i = 20; i < 40; i++) {
+      t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + (w[i] as number)) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    for (let i = 40; i < 60; i++) {
+      t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + 0x8f1bbcdc + (w[i] as number)) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    for (let i = 60; i < 80; i++) {
+      t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0xca62c1d6 + (w[i] as number)) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    h0 = (h0 + a) | 0;
+    h1 = (h1 + b) | 0;
+    h2 = (h2 + c) | 0;
+    h3 = (h3 + d) | 0;
+    h4 = (h4 + e) | 0;
   }
   const out = new Uint8Array(20);
-  const outView = new DataView(out.buffer);
-  outView.setUint32(0, h0);
-  outView.setUint32(4, h1);
-  outView.setUint32(8, h2);
-  outView.setUint32(12, h3);
-  outView.setUint32(16, h4);
+  const words = [h0, h1, h2, h3, h4];
+  for (let i = 0; i < 5; i++) {
+    const v = words[i] as number;
+    out[i * 4] = v >>> 24;
+    out[i * 4 + 1] = v >>> 16;
+    out[i * 4 + 2] = v >>> 8;
+    out[i * 4 + 3] = v;
+  }
   return out;
 }

@@ -223,6 +223,32 @@ describe("runtimes", () => {
     expectTraced("runtime-deno");
   });
 
+  it("Deno without --allow-env: options passed in code are enough (unreadable variables count as unset)", {
+    timeout: 120_000,
+  }, async () => {
+    const deno = runtimeBinary("deno");
+    const out = await run(
+      deno,
+      [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        "--allow-sys",
+        "--no-prompt",
+        "deno-no-env.js",
+        TEST_KEY,
+        hh.collector.url,
+        "runtime-deno-no-env",
+      ],
+      {
+        cwd: app.dir,
+        env: { ...process.env, DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      },
+    );
+    expect(JSON.parse(out.trim())).toEqual(TRACE_OUTPUT);
+    expectTraced("runtime-deno-no-env");
+  });
+
   it("Cloudflare workerd (miniflare): a Worker bundled as Wrangler does, delivered through ctx.waitUntil", {
     timeout: 120_000,
   }, async () => {
