@@ -56,7 +56,8 @@ export function runtimeBinary(name: "bun" | "deno"): string {
   const bin = join(root, "node_modules", ".bin", name);
   if (!existsSync(bin)) {
     throw new Error(
-      `the ${name} runtime is not installed (expected ${bin}): it is a devDependency, run \`npm ci\` first`,
+      `the ${name} runtime is not installed (expected ${bin}): it is a devDependency, run \`npm ci\` ` +
+        "(with its install script allowed: package.json allowScripts)",
     );
   }
   return bin;
