@@ -1,5 +1,28 @@
 import { cp } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+
+const nodePlatform = resolve("src/runtime/platform.js");
+
+/**
+ * The build for runtimes without Node's sockets (see src/runtime/platform.ts for why conditions and
+ * not feature detection): every import of the platform seam gets `platform.web.ts`, and anything
+ * that would pull Node in is a build error rather than a Worker that fails at deploy time.
+ */
+const webPlatform: Plugin = {
+  name: "honeyhive-web-platform",
+  setup(build) {
+    build.onResolve({ filter: /platform\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === nodePlatform
+        ? { path: resolve("src/runtime/platform.web.ts") }
+        : undefined,
+    );
+    build.onResolve({ filter: /^(node:|undici$|undici\/)/ }, (args) => ({
+      errors: [{ text: `the web build must not import ${args.path} (imported by ${args.importer})` }],
+    }));
+  },
+};
 
 export default defineConfig([
   {
@@ -26,5 +49,19 @@ export default defineConfig([
     sourcemap: true,
     target: "node20",
     external: ["@langchain/core"],
+  },
+  {
+    // Workers (workerd), Vercel Edge (edge-light), browsers, Deno, Bun: see package.json `exports`.
+    entry: { web: "src/runtime/web-entry.ts" },
+    format: ["esm"],
+    dts: true,
+    sourcemap: true,
+    platform: "neutral",
+    target: "es2022",
+    external: ["@langchain/core", "zod"],
+    // So that the guard in webPlatform sees these instead of tsup marking them external.
+    noExternal: [/^undici/],
+    removeNodeProtocol: false,
+    esbuildPlugins: [webPlatform],
   },
 ]);

@@ -21,6 +21,7 @@ import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { PER_CALL_KEYS, sessionIdFor } from "./runs/sessions.js";
+import { unrefTimer } from "./runtime/timers.js";
 import {
   callContained,
   consoleLogger,
@@ -641,7 +642,7 @@ function pickFlush(handler: HoneyHiveHandler): DeliveryStats {
 function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    timer.unref();
+    unrefTimer(timer);
     promise.then(
       () => {
         clearTimeout(timer);

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { HoneyHiveConfigError, type HoneyHiveError } from "../errors.js";
 import type { MaskFunction } from "../privacy/privacy.js";
+import { runtimeEnv } from "../runtime/env.js";
 import type { Logger } from "../util/logger.js";
 import { MAX_TIMER_MS } from "../util/timeout.js";
 
@@ -262,7 +263,7 @@ const SEE_TABLE = "See the README's options table for what each option takes.";
  */
 export function resolveOptions(
   options: HoneyHiveHandlerOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = runtimeEnv(),
 ): ResolvedOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new HoneyHiveConfigError(`honeyhive-langchain: options must be an object. ${SEE_TABLE}`);

@@ -2,11 +2,12 @@
  * Delivery's wiring in one place: the transport, the exporter that retries on it, and the
  * pipeline that feeds the exporter — built together, shut down together.
  */
+
+import { createTransport } from "../runtime/platform.js";
 import type { Logger } from "../util/logger.js";
 import { Exporter } from "./exporter.js";
 import { DeliveryPipeline, type FlushResult } from "./pipeline.js";
 import type { TransportFactory } from "./transport.js";
-import { UndiciTransport } from "./undici-transport.js";
 
 export interface DeliveryOptions {
   serverUrl: string;
@@ -22,7 +23,7 @@ export interface DeliveryOptions {
   logger: Logger;
   onError: (error: Error) => void;
   redact: (text: string) => string;
-  /** Test seam and runtime choice; Node's default is the shared undici pool. */
+  /** Default: the platform's (undici's shared pool on Node, `fetch` elsewhere). */
   transport?: TransportFactory;
 }
 
@@ -36,7 +37,7 @@ export interface Delivery {
 }
 
 export function createDelivery(o: DeliveryOptions): Delivery {
-  const transport = (o.transport ?? ((t) => new UndiciTransport(t)))({
+  const transport = (o.transport ?? createTransport)({
     serverUrl: o.serverUrl,
     apiKey: o.apiKey,
     connections: o.concurrency,

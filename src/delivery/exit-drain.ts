@@ -5,6 +5,7 @@
  * (its deadline timer is what keeps the process alive meanwhile). No signal handlers: those would
  * change how the app exits.
  */
+import { onBeforeExit } from "../runtime/exit-hook.js";
 
 export interface Drainable {
   drainBeforeExit(): Promise<void>;
@@ -16,9 +17,8 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const proc = (globalThis as { process?: { on?: (event: string, fn: () => void) => void } }).process;
-  if (typeof proc?.on !== "function") return;
-  proc.on("beforeExit", () => {
+  // Workers and Edge have no such moment: there the app passes flush() to waitUntil.
+  onBeforeExit(() => {
     const pipelines = [...live];
     live.clear();
     for (const p of pipelines) void p.drainBeforeExit();

@@ -3,8 +3,9 @@
  * rejected, or out of budget. It knows HoneyHive's endpoints and what each status means; it knows
  * nothing about LangChain or about queueing.
  */
-import { setMaxListeners } from "node:events";
 import { HoneyHiveDeliveryError } from "../errors.js";
+import { allowManyAbortListeners } from "../runtime/platform.js";
+import { unrefTimer } from "../runtime/timers.js";
 import { type Logger, scrubThenCut } from "../util/logger.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 import type { Transport } from "./transport.js";
@@ -71,7 +72,7 @@ export class Exporter {
     this.#options = options;
     // Every request waiting out a retry listens for abort; with high concurrency that is more than
     // EventTarget's default of 10, which would print a leak warning into the app's console.
-    setMaxListeners(0, this.#abort.signal);
+    allowManyAbortListeners(this.#abort.signal);
   }
 
   /** Stops retry waits at once; requests still waiting resolve as `aborted`. */
@@ -267,7 +268,7 @@ export class Exporter {
         signal.removeEventListener("abort", onAbort);
         resolve(true);
       }, ms);
-      timer.unref();
+      unrefTimer(timer);
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }

@@ -14,6 +14,8 @@
  *   recording: past `maxQueueBytes`, whole new roots are refused (the recorder records nothing of
  *   them); the rest of a started root and every completion are always accepted.
  */
+
+import { runSoon, unrefTimer } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
 import { fitJson } from "../wire/snapshot.js";
 import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
@@ -373,7 +375,7 @@ export class DeliveryPipeline {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    runSoon(() => {
       this.#scheduled = false;
       this.#pump();
     });
@@ -448,7 +450,7 @@ export class DeliveryPipeline {
         },
         Math.max(1, wakeIn),
       );
-      this.#timer.unref?.();
+      unrefTimer(this.#timer);
     }
   }
 

@@ -4,7 +4,6 @@
  * file name without extension → `"langchain"`. A name LangChain made up from a class
  * (`RunnableSequence`, `LangGraph`, a model or retriever class) is not a name the app gave.
  */
-import { basename, extname } from "node:path";
 
 /** Names LangChain and LangGraph give runs by default (their `getName()` / `lc_name()`), and ours. */
 const DEFAULT_RUN_NAMES = new Set([
@@ -43,10 +42,18 @@ export function isDefaultRunName(name: string, className: string | undefined): b
 }
 
 /** The main script's file name without extension (`node app/chat.ts` → `chat`), if there is one. */
-export function scriptName(argv1: string | undefined = process.argv[1]): string | undefined {
+export function scriptName(argv1: string | undefined = mainScript()): string | undefined {
   if (!argv1) return undefined;
-  const base = basename(argv1, extname(argv1));
+  // Plain string work, no node:path: this runs in Workers and Edge too (where there is no script).
+  const file = argv1.split(/[\\/]/).pop() ?? "";
+  const dot = file.lastIndexOf(".");
+  const base = dot > 0 ? file.slice(0, dot) : file;
   return base || undefined;
+}
+
+function mainScript(): string | undefined {
+  const argv = (globalThis as { process?: { argv?: unknown } }).process?.argv;
+  return Array.isArray(argv) && typeof argv[1] === "string" ? argv[1] : undefined;
 }
 
 export interface SessionNameSource {

@@ -6,11 +6,12 @@
  * Masking fails closed: if the mask throws or rejects, the field is replaced by a fixed marker
  * rather than sent unmasked.
  */
-import { createHash } from "node:crypto";
 import type { Text } from "../delivery/pipeline.js";
 import { HoneyHiveError } from "../errors.js";
 import type { Dict } from "../mapping/langchain-objects.js";
+import { unrefTimer } from "../runtime/timers.js";
 import { GenerationalMap } from "../util/generational-map.js";
+import { sha1 } from "../util/sha1.js";
 import { jsonText } from "../wire/snapshot.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
@@ -72,7 +73,7 @@ export function fieldMasker(
         () => fail(`did not settle within maskTimeoutMs (${maskTimeoutMs} ms)`),
         maskTimeoutMs,
       );
-      timer.unref?.();
+      unrefTimer(timer);
       try {
         const value = JSON.parse(text) as Dict;
         Promise.resolve(mask(value, { field, eventType, eventName })).then(
@@ -104,8 +105,11 @@ export function sessionSampler(rate: number): (sessionId: string) => boolean {
   return (sessionId) => {
     const known = decided.get(sessionId);
     if (known !== undefined) return known;
-    const h = createHash("sha1").update(sessionId).digest();
-    const keep = h.readUInt32BE(0) / 0x1_0000_0000 < rate;
+    const h = sha1(sessionId);
+    const first32 =
+      (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>>
+      0;
+    const keep = first32 / 0x1_0000_0000 < rate;
     decided.set(sessionId, keep);
     return keep;
   };

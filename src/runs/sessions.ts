@@ -4,8 +4,8 @@
  * "user-42") is mapped to a deterministic UUIDv5. The same key gives the same session in every
  * process, on every restart.
  */
-import { createHash } from "node:crypto";
 import { PER_CALL_KEYS } from "../config/per-call.js";
+import { sha1 } from "../util/sha1.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,14 +16,46 @@ export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
 
+const utf8 = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const namespaceBytes = new Map<string, Uint8Array>();
+
+function uuidBytes(uuid: string): Uint8Array {
+  let bytes = namespaceBytes.get(uuid);
+  if (!bytes) {
+    const hex = uuid.replace(/-/g, "");
+    bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    if (namespaceBytes.size < 16) namespaceBytes.set(uuid, bytes);
+  }
+  return bytes;
+}
+
+/** Namespace bytes followed by the name as UTF-8; session keys are nearly always ASCII, copied directly. */
+function namespaced(namespace: Uint8Array, name: string): Uint8Array {
+  const input = new Uint8Array(16 + name.length);
+  input.set(namespace);
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f) {
+      const nameBytes = utf8.encode(name);
+      const wide = new Uint8Array(16 + nameBytes.length);
+      wide.set(namespace);
+      wide.set(nameBytes, 16);
+      return wide;
+    }
+    input[16 + i] = c;
+  }
+  return input;
+}
+
+/** RFC 9562 §5.5 name-based UUID (SHA-1). Synchronous and free of Node built-ins: it runs in callbacks. */
 export function uuidV5(name: string, namespace = NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const b = sha1(namespaced(uuidBytes(namespace), name));
+  b[6] = ((b[6] as number) & 0x0f) | 0x50;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  const h = (i: number): string => HEX[b[i] as number] as string;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
 
 /** The HoneyHive session id for a session key: the key itself when it is a UUID, else its UUIDv5. */

@@ -402,7 +402,11 @@ class JsonWriter {
         return this.#afterToJSON((dict.toJSON as (k: string) => unknown)(String(key)), key, depth);
       return obj;
     }
-    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof SharedArrayBuffer)
+    if (
+      ArrayBuffer.isView(obj) ||
+      obj instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer === "function" && obj instanceof SharedArrayBuffer)
+    )
       return new Marker(describeBinary(obj));
     const converted = convertLangChainValue(dict);
     if (converted !== undefined) return converted;

@@ -4,6 +4,7 @@
  * so each value is converted once — the session reuses its root's text rather than converting again.
  */
 import type { Dict } from "../mapping/langchain-objects.js";
+import { utf8ByteLength } from "../runtime/platform.js";
 import {
   DEFAULT_LIMITS,
   toJsonText as jsonText,
@@ -35,7 +36,7 @@ const BULKY = ["inputs", "outputs", "metadata", "config", "feedback", "metrics",
  */
 export function fitBody(fields: Record<string, string | undefined>, maxBytes: number): string {
   let text = `{${members(fields)}}`;
-  if (text.length * 3 <= maxBytes || byteLength(text) <= maxBytes) return text;
+  if (text.length * 3 <= maxBytes || utf8ByteLength(text) <= maxBytes) return text;
   const parsed: Dict = {};
   for (const key of BULKY) {
     const f = fields[key];
@@ -43,7 +44,7 @@ export function fitBody(fields: Record<string, string | undefined>, maxBytes: nu
   }
   let limits: SerializeLimits = { ...DEFAULT_LIMITS };
   for (let i = 0; i < 6; i++) {
-    const scale = maxBytes / byteLength(text);
+    const scale = maxBytes / utf8ByteLength(text);
     limits = {
       ...limits,
       maxStringLength: Math.max(64, Math.floor(limits.maxStringLength * Math.min(0.5, scale))),
@@ -52,7 +53,7 @@ export function fitBody(fields: Record<string, string | undefined>, maxBytes: nu
     const next = { ...fields };
     for (const key in parsed) next[key] = jsonText(parsed[key], limits);
     text = `{${members(next)}}`;
-    if (byteLength(text) <= maxBytes) return text;
+    if (utf8ByteLength(text) <= maxBytes) return text;
   }
   const next = { ...fields };
   for (const key in parsed) {
@@ -61,24 +62,9 @@ export function fitBody(fields: Record<string, string | undefined>, maxBytes: nu
   return `{${members(next)}}`;
 }
 
-/** UTF-8 length without Node's Buffer (the callback path runs in Workers and Edge too). */
-function byteLength(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      i++;
-      n += 2;
-    } else n += 2;
-  }
-  return n;
-}
-
 /** `fitBody` for a body that is already one JSON text (session bodies, completions): parsed only when it may be too big. */
 export function fitJson(json: string, maxBytes: number): string {
-  if (json.length * 3 <= maxBytes || byteLength(json) <= maxBytes) return json;
+  if (json.length * 3 <= maxBytes || utf8ByteLength(json) <= maxBytes) return json;
   const parsed = JSON.parse(json) as Record<string, unknown>;
   const fields: Record<string, string> = {};
   for (const key of Object.keys(parsed)) fields[key] = JSON.stringify(parsed[key]);

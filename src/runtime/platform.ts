@@ -1,0 +1,36 @@
+/**
+ * What differs between the Node build and the build for every other runtime, in one seam.
+ *
+ * This file is the Node implementation, and the one the sources, tests, tsx and the Node entry of
+ * the package see. `platform.web.ts` is the same surface without Node built-ins; tsup builds the
+ * package a second time with imports of this module redirected to it (see `tsup.config.ts`), and
+ * package.json's conditional `exports` give that build to Workers (`workerd`, `worker`), Vercel
+ * Edge (`edge-light`), browsers, Deno and Bun.
+ *
+ * Why conditions chosen at install/bundle time rather than feature detection at construction: a
+ * bundler cannot drop undici from a Worker's bundle because a runtime check would not take that
+ * branch, and undici needs `node:net`; and the Node path stays exactly as it was (no indirection on
+ * the hot path). Bun is on the fetch side because undici's pool does not work under Bun (its
+ * responses come back without a body); Deno because its native `fetch` needs no Node compat layer.
+ */
+import { setMaxListeners } from "node:events";
+import type { Transport, TransportOptions } from "../delivery/transport.js";
+import { UndiciTransport } from "../delivery/undici-transport.js";
+
+/** The undici pool (shared per server and key): measurably faster on Node than Node's own fetch. */
+export function createTransport(options: TransportOptions): Transport {
+  return new UndiciTransport(options);
+}
+
+/**
+ * An AbortSignal that every waiting request listens to: Node warns about a leak past 10 listeners,
+ * which would print into the app's console.
+ */
+export function allowManyAbortListeners(signal: AbortSignal): void {
+  setMaxListeners(0, signal);
+}
+
+/** Bytes of `text` as UTF-8, without encoding it. */
+export function utf8ByteLength(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}

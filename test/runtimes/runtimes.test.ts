@@ -1,0 +1,304 @@
+/**
+ * The packed package traced in every runtime LangChain.js runs in, each against the collector
+ * running here in Node on loopback: Bun and Deno run it as installed (and must deliver at exit
+ * without flush()), a Cloudflare Worker runs it in workerd (via miniflare) bundled the way Wrangler
+ * bundles, and a Vercel Edge function runs it in the edge-runtime VM bundled for `edge-light`.
+ * Every runtime is a devDependency; one that is missing fails its test with a message saying so.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionIdFor } from "../../src/runs/sessions.js";
+import { byName, TEST_KEY, useCollector } from "../helpers/setup.js";
+import { importRuntime, type PackedApp, preparePackedApp, run, runtimeBinary } from "./packed-app.js";
+
+const hh = useCollector();
+let app: PackedApp;
+
+beforeAll(async () => {
+  app = await preparePackedApp();
+}, 600_000);
+afterAll(() => app?.cleanup());
+
+/** What the fixtures' trace() sends, checked as the collector stored it. */
+function expectTraced(sessionKey: string): void {
+  const c = hh.collector;
+  const sessionId = sessionIdFor(sessionKey);
+  expect(c.sessions.map((s) => s.session_id)).toEqual([sessionId]);
+  expect(c.requests.filter((r) => r.status !== 200)).toEqual([]);
+  expect(c.duplicates.size).toBe(0);
+  const tree = c.sessionTree(sessionId);
+  expect(tree.session?.session_name).toBe("weather-chain");
+  expect(tree.session?.metadata).toMatchObject({ session_key: sessionKey });
+  const events = tree.events;
+  expect(events.map((e) => `${e.event_type} ${e.event_name}`).sort()).toEqual([
+    "chain ChatPromptTemplate",
+    "chain StrOutputParser",
+    "chain weather-chain",
+    "model FakeListChatModel",
+    "tool get_weather",
+  ]);
+  const chain = byName(events, "weather-chain");
+  expect(chain.parent_id).toBe(sessionId);
+  expect(chain.inputs).toEqual({ city: "Paris" });
+  expect(chain.outputs).toEqual({ output: "Sunny, 24 degrees." });
+  const model = byName(events, "FakeListChatModel");
+  expect(model.parent_id).toBe(chain.event_id);
+  expect(model.inputs).toMatchObject({
+    chat_history: [{ role: "user", content: "What is the weather in Paris?" }],
+  });
+  expect(model.outputs).toMatchObject({ role: "assistant", content: "Sunny, 24 degrees." });
+  expect(model.end_time).toBeGreaterThanOrEqual(model.start_time as number);
+  expect(chain.children_ids?.sort()).toEqual(
+    ["ChatPromptTemplate", "FakeListChatModel", "StrOutputParser"]
+      .map((n) => byName(events, n).event_id)
+      .sort(),
+  );
+  const tool = byName(events, "get_weather");
+  expect(tool).toMatchObject({
+    parent_id: sessionId,
+    inputs: { city: "Paris" },
+    metadata: { tool_call_id: "call_1" },
+  });
+  // The key the result goes under is the mapping's business (SPEC: `message`), not the runtime's.
+  expect(Object.values(tool.outputs ?? {})).toEqual(["It is sunny in Paris"]);
+}
+
+const TRACE_OUTPUT = { answer: "Sunny, 24 degrees.", toolAnswer: "It is sunny in Paris" };
+
+function runtimeEnv(sessionKey: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HH_API_KEY: TEST_KEY,
+    HH_API_URL: hh.collector.url,
+    HH_TEST_SESSION: sessionKey,
+    NO_COLOR: "1",
+  };
+}
+
+/** The relative paths of the package's files that went into a bundle. */
+function packageInputs(metafile: Metafile): string[] {
+  return Object.keys(metafile.inputs)
+    .filter((p) => p.includes("node_modules/honeyhive-langchain/"))
+    .map((p) => p.slice(p.indexOf("honeyhive-langchain/")));
+}
+
+/**
+ * Bundles an app file the way a Workers/Edge toolchain does and checks the package's part of it:
+ * the web build was picked, and nothing in the bundle is Node (esbuild fails on any `node:` import
+ * on the browser platform, and an external one would show in the output's imports).
+ */
+async function bundle(entry: string, options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {
+  const result = await build({
+    entryPoints: [join(app.dir, entry)],
+    absWorkingDir: app.dir,
+    bundle: true,
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    ...options,
+  });
+  const metafile = result.metafile as Metafile;
+  expect(packageInputs(metafile)).toEqual(["honeyhive-langchain/dist/web.js"]);
+  expect(Object.keys(metafile.inputs).filter((p) => /undici|node:/.test(p))).toEqual([]);
+  const imports = Object.values(metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
+  expect(imports.filter((p) => p.startsWith("node:") || p.includes("undici"))).toEqual([]);
+  const code = result.outputFiles?.[0]?.text ?? "";
+  return { code, metafile };
+}
+
+describe("the packed package's entries", () => {
+  it("each runtime's conditions pick the web build; Node keeps the undici build", async () => {
+    const resolved: Record<string, string> = {};
+    const cases: [string, BuildOptions][] = [
+      ["workerd", { conditions: ["workerd", "worker", "browser"] }],
+      ["edge-light", { conditions: ["edge-light", "worker", "browser"] }],
+      ["browser", { conditions: [] }],
+      ["deno", { platform: "neutral", conditions: ["deno", "node"] }],
+      ["bun", { platform: "neutral", conditions: ["bun", "node"] }],
+      ["node import", { platform: "node", format: "esm" }],
+      ["node require", { platform: "node", format: "cjs" }],
+    ];
+    for (const [name, options] of cases) {
+      const result = await build({
+        stdin: {
+          contents:
+            options.format === "cjs"
+              ? 'module.exports = require("honeyhive-langchain");'
+              : 'export * from "honeyhive-langchain";',
+          resolveDir: app.dir,
+        },
+        bundle: true,
+        platform: "browser",
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+        external: ["@langchain/core", "zod", "undici", "node:*"],
+        ...options,
+      });
+      resolved[name] = packageInputs(result.metafile as Metafile).join(",");
+    }
+    const web = "honeyhive-langchain/dist/web.js";
+    expect(resolved).toEqual({
+      workerd: web,
+      "edge-light": web,
+      browser: web,
+      deno: web,
+      bun: web,
+      "node import": "honeyhive-langchain/dist/index.js",
+      "node require": "honeyhive-langchain/dist/index.cjs",
+    });
+  });
+
+  it("the web build exports the Node build's API minus the collector, and imports nothing from Node", async () => {
+    const names = JSON.parse(
+      await run(
+        "node",
+        [
+          "--input-type=module",
+          "-e",
+          `const node = await import("honeyhive-langchain");
+           const web = await import("./node_modules/honeyhive-langchain/dist/web.js");
+           console.log(JSON.stringify({ node: Object.keys(node).sort(), web: Object.keys(web).sort() }));`,
+        ],
+        { cwd: app.dir },
+      ),
+    ) as { node: string[]; web: string[] };
+    const collectorOnly = ["formatSessionTree", "startCollector"];
+    expect(names.web).toEqual(names.node.filter((n) => !collectorOnly.includes(n)));
+    const web = readFileSync(join(app.packageDir, "dist/web.js"), "utf8");
+    const specifiers = [...web.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+    expect([...new Set(specifiers)].sort()).toEqual([
+      "@langchain/core/callbacks/base",
+      "@langchain/core/callbacks/promises",
+      "zod",
+    ]);
+    // Node globals only ever behind feature detection (src/runtime/), never called directly.
+    expect(web).not.toMatch(/\bBuffer\.|\bprocess\.(on|env)\b/);
+  });
+});
+
+describe("runtimes", () => {
+  it("Bun: traces a chain and a tool, and delivers at exit without flush()", {
+    timeout: 120_000,
+  }, async () => {
+    const bun = runtimeBinary("bun");
+    const out = await run(bun, ["main.js"], { cwd: app.dir, env: runtimeEnv("runtime-bun") });
+    const result = JSON.parse(out.trim()) as Record<string, string>;
+    expect(result).toMatchObject(TRACE_OUTPUT);
+    expect(result.entry).toMatch(/honeyhive-langchain\/dist\/web\.js$/);
+    expectTraced("runtime-bun");
+  });
+
+  it("Deno: traces a chain and a tool, and delivers at exit without flush()", {
+    timeout: 120_000,
+  }, async () => {
+    const deno = runtimeBinary("deno");
+    const out = await run(
+      deno,
+      // --allow-sys and --allow-read are LangChain's (langsmith reads the home directory); the
+      // handler needs the network, and the environment only to read HH_* defaults.
+      [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        "--allow-read",
+        "--allow-sys",
+        "--no-prompt",
+        "main.js",
+      ],
+      {
+        cwd: app.dir,
+        env: { ...runtimeEnv("runtime-deno"), DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1" },
+      },
+    );
+    const result = JSON.parse(out.trim()) as Record<string, string>;
+    expect(result).toMatchObject(TRACE_OUTPUT);
+    expect(result.entry).toMatch(/honeyhive-langchain\/dist\/web\.js$/);
+    expectTraced("runtime-deno");
+  });
+
+  it("Deno without --allow-env: options passed in code are enough (unreadable variables count as unset)", {
+    timeout: 120_000,
+  }, async () => {
+    const deno = runtimeBinary("deno");
+    const out = await run(
+      deno,
+      [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        "--allow-sys",
+        "--no-prompt",
+        "deno-no-env.js",
+        TEST_KEY,
+        hh.collector.url,
+        "runtime-deno-no-env",
+      ],
+      {
+        cwd: app.dir,
+        env: { ...process.env, DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      },
+    );
+    expect(JSON.parse(out.trim())).toEqual(TRACE_OUTPUT);
+    expectTraced("runtime-deno-no-env");
+  });
+
+  it("Cloudflare workerd (miniflare): a Worker bundled as Wrangler does, delivered through ctx.waitUntil", {
+    timeout: 120_000,
+  }, async () => {
+    // Wrangler's defaults: the browser platform and the workerd, worker, browser conditions. No
+    // nodejs_compat flag: neither the handler nor LangChain's callbacks need Node here.
+    const { code } = await bundle("worker.js", {
+      format: "esm",
+      conditions: ["workerd", "worker", "browser"],
+    });
+    const { Miniflare } = await importRuntime<typeof import("miniflare")>("miniflare");
+    const mf = new Miniflare({
+      modules: true,
+      script: code,
+      compatibilityDate: "2025-06-01",
+      bindings: { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: "runtime-workerd" },
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/");
+      expect(res.status).toBe(200);
+      // No `process` at all in this Worker: the handler got its key and URL as options from `env`.
+      expect(await res.json()).toEqual({ ...TRACE_OUTPUT, hasProcess: false });
+      const flushed = (await (await mf.dispatchFetch("http://localhost/flushed")).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(flushed).toMatchObject({ failed: 0, dropped: 0, timedOut: false, queued: 0, inFlight: 0 });
+    } finally {
+      await mf.dispose();
+    }
+    expectTraced("runtime-workerd");
+  });
+
+  it("Vercel edge-runtime: an Edge function bundled for edge-light, delivered through waitUntil", {
+    timeout: 120_000,
+  }, async () => {
+    const { code } = await bundle("edge.js", {
+      format: "iife",
+      conditions: ["edge-light", "worker", "browser"],
+    });
+    const { EdgeRuntime } = await importRuntime<typeof import("edge-runtime")>("edge-runtime");
+    // Vercel gives Edge functions `process.env` (and nothing else of `process`).
+    const env = { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: "runtime-edge" };
+    const runtime = new EdgeRuntime({
+      initialCode: code,
+      extend: (context) => Object.assign(context, { process: { env } }),
+    });
+    const res = await runtime.dispatchFetch("http://localhost/");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(TRACE_OUTPUT);
+    await res.waitUntil();
+    expectTraced("runtime-edge");
+  });
+});
