@@ -1,12 +1,7 @@
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { describe, expect, it } from "vitest";
-import {
-  PostEventBatchRequest,
-  PostEventRequest,
-  StartSessionRequest,
-  UpdateEventRequest,
-} from "../src/wire/contract.js";
+import { openApiProblem, schemaFor } from "./helpers/openapi.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
 import { byName, postsEvents, useCollector } from "./helpers/setup.js";
 
@@ -96,23 +91,28 @@ describe("a prompt → chat model → parser chain", () => {
     expect(session?.end_time).toBeGreaterThanOrEqual(session?.start_time as number);
   });
 
-  it("sends only bodies that satisfy HoneyHive's closed request schemas", async () => {
-    const handler = hh.handler();
+  it("sends only bodies that satisfy HoneyHive's published OpenAPI (closed schemas)", async () => {
+    const handler = hh.handler({ sessionId: "contract-check" });
     await chain().invoke({ country: "France" }, { callbacks: [handler] });
+    await chain().invoke({ country: "Spain" }, { callbacks: [handler] });
     await handler.flush();
     const { requests } = hh.collector;
-    expect(requests.length).toBeGreaterThan(0);
+    // Sessions, events (single or batched) and session completions all took part.
+    expect(new Set(requests.map((r) => schemaFor(r.method, r.path)))).toEqual(
+      new Set([
+        "StartSessionRequest",
+        "UpdateEventRequest",
+        requests.some((r) => r.path === "/v1/events") ? "PostEventRequest" : "PostEventBatchRequest",
+      ]),
+    );
     for (const r of requests) {
       expect(r.status).toBe(200);
-      const schema =
-        r.path === "/v1/sessions"
-          ? StartSessionRequest
-          : r.method === "PUT"
-            ? UpdateEventRequest
-            : r.path === "/v1/events/batch"
-              ? PostEventBatchRequest
-              : PostEventRequest;
-      expect(schema.safeParse(r.body).success).toBe(true);
+      expect(openApiProblem(r.method, r.path, r.body)).toBeUndefined();
     }
+    // The check can fail: a field the published schema does not list is refused.
+    const [session] = requests.filter((r) => r.path === "/v1/sessions");
+    expect(openApiProblem("POST", "/v1/sessions", { ...(session?.body as object), project: "x" })).toContain(
+      "additionalProperties",
+    );
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { type Collector, startCollector } from "../../src/collector/index.js";
 import { HoneyHiveHandler, type HoneyHiveHandlerOptions } from "../../src/index.js";
+import { openApiProblem, schemaFor } from "./openapi.js";
 
 export const TEST_KEY = "hh-test-key-1234567890";
 
@@ -28,8 +29,16 @@ export function useCollector(options: { allowRejections?: boolean } = {}): Colle
   afterEach(async () => {
     await Promise.all(handlers.splice(0).map((h) => h.shutdown({ timeoutMs: 2000 })));
     const rejected = collector?.requests.filter((r) => r.status === 400) ?? [];
+    // Whatever the collector accepted must satisfy HoneyHive's published OpenAPI too.
+    const invalid = (collector?.requests ?? [])
+      .filter((r) => r.status === 200 && schemaFor(r.method, r.path))
+      .map((r) => openApiProblem(r.method, r.path, r.body))
+      .filter((p) => p !== undefined);
     collector?.setFaults(undefined);
     collector?.reset();
+    if (invalid.length) {
+      throw new Error(`${invalid.length} accepted request(s) break HoneyHive's OpenAPI: ${invalid[0]}`);
+    }
     if (!options.allowRejections && rejected.length) {
       throw new Error(
         `the collector rejected ${rejected.length} request(s): ${JSON.stringify(rejected[0]).slice(0, 500)}`,
