@@ -68,6 +68,17 @@ describe("multi-turn sessions", () => {
     expect(sessions[0]?.metadata?.session_key).toBe("user-42");
     expect(events.filter((e) => e.event_name === "reply")).toHaveLength(2);
     expect(events.every((e) => e.session_id === sessions[0]?.session_id)).toBe(true);
+    // Multi-turn across processes (SPEC §3): the session keeps the first turn's inputs, gets the
+    // latest turn's outputs, and no client duration (HoneyHive computes it from all the events; a
+    // duration from one process would cover only the turns it saw, and would win).
+    expect(JSON.stringify(sessions[0]?.inputs)).toContain("hello");
+    expect(JSON.stringify(sessions[0]?.outputs)).toContain("reply to again");
+    const sessionId = sessions[0]?.session_id;
+    const sessionBodies = hh.collector.requests.filter(
+      (r) => r.path === "/v1/sessions" || r.path === `/v1/events/${sessionId}`,
+    );
+    expect(sessionBodies.length).toBeGreaterThanOrEqual(3);
+    for (const r of sessionBodies) expect(r.body).not.toHaveProperty("duration");
   });
 
   it("session name, user properties and metadata apply to a bare chat model root too", async () => {
