@@ -108,6 +108,8 @@ interface Entry {
   size: number;
   /** For updates. */
   targetId?: string;
+  /** For a root's completion: settled without a request when the session's creation carried it. */
+  root?: Root;
   describe: string;
 }
 
@@ -272,7 +274,7 @@ export class DeliveryPipeline {
       targetId: session.id,
       describe: `completion of session ${session.id}`,
       root,
-    } as Entry & { root: Root });
+    });
   }
 
   /** An update of an event or session after the fact (feedback, metrics…): after what came before. */
@@ -489,7 +491,7 @@ export class DeliveryPipeline {
       return;
     }
     // An update.
-    const root = (entry as Entry & { root?: Root }).root;
+    const root = entry.root;
     if (root?.completed) {
       this.#settle([entry], undefined);
       return;
@@ -579,7 +581,7 @@ export class DeliveryPipeline {
   #releaseUpdates(session: Session): void {
     if (session.state !== "created" || session.pending !== 0 || session.parkedUpdates.length === 0) return;
     for (const u of session.parkedUpdates) {
-      if ((u as Entry & { root?: Root }).root?.completed) this.#settle([u], undefined);
+      if (u.root?.completed) this.#settle([u], undefined);
       else this.#updates.push(u);
     }
     session.parkedUpdates = [];
@@ -668,12 +670,13 @@ export class DeliveryPipeline {
       else this.#failed++;
       this.#bytes -= entry.size;
       const session = entry.session;
-      if (entry.kind === "event" && session) {
-        session.pending--;
-        if (session.pending === 0) {
-          this.#releaseUpdates(session);
-          this.#forget(session);
+      if (session) {
+        if (entry.kind === "event") {
+          session.pending--;
+          if (session.pending === 0) this.#releaseUpdates(session);
         }
+        // Whatever settled last lets the session's state go (a thread's session included).
+        this.#forget(session);
       }
       entry.json = "";
       for (const w of this.#flushWaiters) if (entry.seq <= w.target) w.remaining--;
