@@ -9,7 +9,12 @@ import { describe, expect, it } from "vitest";
 import { startCollector } from "../src/collector/index.js";
 import { HoneyHiveHandler } from "../src/index.js";
 import { lastJson, runFixture } from "./helpers/child.js";
-import { drippingServer, hangingServer, selfSignedServer } from "./helpers/faulty-servers.js";
+import {
+  drippingServer,
+  hangingServer,
+  hugeErrorServer,
+  selfSignedServer,
+} from "./helpers/faulty-servers.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
 import { useCollector } from "./helpers/setup.js";
 import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
@@ -139,6 +144,27 @@ describe("never stuck", () => {
         for (const e of b.events ?? []) eventIds.add(e.event_id);
       }
       expect(eventIds.size).toBe(3 * EVENTS_PER_SMALL_CHAIN);
+      await handler.shutdown();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("a 500 with a 50 MB body: only the first bytes are read, on every retry", async () => {
+    const server = await hugeErrorServer(3);
+    try {
+      const handler = new HoneyHiveHandler({
+        apiKey: "big-key",
+        serverUrl: server.url,
+        logger: memoryLogger().logger,
+      });
+      await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+      const result = await handler.flush({ timeoutMs: 15_000 });
+      expect(result.failed).toBe(0);
+      expect(server.ok).toBeGreaterThan(0);
+      expect(server.taken).toHaveLength(3);
+      // Written as fast as the client read it: a client reading the whole body would take 50 MB each time.
+      for (const bytes of server.taken) expect(bytes).toBeLessThan(16 * 1024 * 1024);
       await handler.shutdown();
     } finally {
       await server.close();

@@ -122,3 +122,50 @@ export async function selfSignedServer(): Promise<Listening & { connections: () 
   const l = await listen(server, "https", new Set());
   return { ...l, connections: () => connections };
 }
+
+/**
+ * Answers the first `failing` requests with a 500 whose body is 50 MB (written as fast as the client
+ * reads), the rest with 200; records how many bytes of each big body the client took.
+ */
+export async function hugeErrorServer(failing: number): Promise<Listening & { taken: number[]; ok: number }> {
+  const state = { taken: [] as number[], ok: 0, failed: 0 };
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  const server = createHttpServer(async (req, res) => {
+    await readBody(req);
+    if (state.failed >= failing) {
+      state.ok++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"success":true}');
+      return;
+    }
+    state.failed++;
+    const index = state.taken.push(0) - 1;
+    res.writeHead(500, { "content-type": "text/plain", "content-length": String(50 * 1024 * 1024) });
+    let written = 0;
+    const pump = (): void => {
+      while (written < 50 * 1024 * 1024) {
+        written += chunk.length;
+        state.taken[index] = written;
+        if (!res.write(chunk)) {
+          res.once("drain", pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    res.on("close", () => {
+      state.taken[index] = Math.min(written, state.taken[index] ?? written);
+    });
+    pump();
+  });
+  const l = await listen(server, "http", new Set());
+  return {
+    ...l,
+    get taken() {
+      return state.taken;
+    },
+    get ok() {
+      return state.ok;
+    },
+  };
+}
