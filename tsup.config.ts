@@ -1,9 +1,10 @@
 import { cp } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
-const nodePlatform = resolve("src/runtime/platform.js");
+/** Matched by its end: a build from a copy whose src/ is a symlink sees the real path. */
+const nodePlatform = join("src", "runtime", "platform.js");
 
 /**
  * The build for runtimes without Node's sockets (see src/runtime/platform.ts for why conditions and
@@ -14,7 +15,7 @@ const webPlatform: Plugin = {
   name: "honeyhive-web-platform",
   setup(build) {
     build.onResolve({ filter: /platform\.js$/ }, (args) =>
-      resolve(args.resolveDir, args.path) === nodePlatform
+      resolve(args.resolveDir, args.path).endsWith(nodePlatform)
         ? { path: resolve("src/runtime/platform.web.ts") }
         : undefined,
     );

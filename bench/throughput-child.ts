@@ -69,6 +69,7 @@ async function viaTransport(bodies: Record<string, unknown>[]): Promise<{ sent: 
     batchSize: 100,
     maxRequestBytes: 4_500_000,
     maxQueueBytes: 1024 * 1024 * 1024,
+    verbose: false,
     logger: quiet,
     onError: () => {},
     redact: (t) => t,

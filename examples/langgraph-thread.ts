@@ -1,10 +1,24 @@
 /**
  * A LangGraph conversation with memory and a human-in-the-loop pause. Every turn of thread
- * "order-1138" — including the resume after interrupt() — lands in one HoneyHive session, and the
- * pause is recorded as an interruption, not an error. Run: `npx tsx examples/langgraph-thread.ts`.
+ * "order-1138", including the resume after `interrupt()`, lands in one HoneyHive session (the
+ * thread id is the session key), and the pause is recorded as an interruption, not an error.
+ * Run: `npm run example -- langgraph-thread`.
  */
-import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { traceTarget } from "./support/target.js";
+import {
+  Annotation,
+  Command,
+  END,
+  INTERRUPT,
+  interrupt,
+  isInterrupted,
+  MemorySaver,
+  START,
+  StateGraph,
+} from "@langchain/langgraph";
+import { HoneyHiveHandler } from "honeyhive-langchain";
+import { localCollectorUnlessKey } from "./support/local-collector.js";
+
+const local = await localCollectorUnlessKey(); // offline only: not part of an app
 
 const State = Annotation.Root({
   order: Annotation<string>,
@@ -20,12 +34,16 @@ const graph = new StateGraph(State)
   .addEdge(START, "draft_refund")
   .addEdge("draft_refund", "approval")
   .addEdge("approval", END)
-  .compile({ checkpointer: new MemorySaver() });
+  .compile({ checkpointer: new MemorySaver(), name: "refunds" });
 
-const target = await traceTarget("refunds");
-const config = { configurable: { thread_id: "order-1138" }, callbacks: [target.handler] };
+const handler = new HoneyHiveHandler();
+const config = { configurable: { thread_id: "order-1138" }, callbacks: [handler] };
+
 const paused = await graph.invoke({ order: "order-1138" }, config);
-console.log("paused:", JSON.stringify((paused as { __interrupt__?: unknown }).__interrupt__));
+if (isInterrupted<{ question: string }>(paused))
+  console.log(`paused: ${paused[INTERRUPT][0]?.value?.question}`);
 const done = await graph.invoke(new Command({ resume: "yes" }), config);
 console.log("final status:", done.status);
-await target.finish();
+
+await handler.flush(); // a script may simply end; flushed here so the local collector can print it
+await local.show();

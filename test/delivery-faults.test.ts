@@ -126,6 +126,27 @@ describe("transient failures", () => {
 });
 
 describe("verbose logging", () => {
+  it("verbose: the target at start and one line per delivered session and batch; quiet otherwise", async () => {
+    const quiet = memoryLogger();
+    const q = hh.handler({ logger: quiet.logger });
+    await runChains(q, 2);
+    await q.flush();
+    expect(quiet.lines).toEqual([]);
+
+    const loud = memoryLogger();
+    const earlier = hh.collector.requests.length;
+    const v = hh.handler({ logger: loud.logger, verbose: true });
+    await runChains(v, 2);
+    await v.flush();
+    const info = loud.lines.filter((l) => l.level === "info").map((l) => l.message);
+    expect(info[0]).toContain(hh.collector.url);
+    const delivered = info.filter((m) => m.startsWith("delivered"));
+    // Each request the collector answered is one line: two sessions and their events.
+    expect(delivered).toHaveLength(hh.collector.requests.length - earlier);
+    expect(delivered.filter((m) => m.includes("session"))).toHaveLength(2);
+    for (const l of loud.lines) expect(l.message).not.toContain("hh-test-key");
+  });
+
   it("HH_VERBOSE=true logs each retry at debug level; without it nothing is said about retries", async () => {
     hh.collector.setFaults(({ attempt }) => (attempt === 1 ? { status: 503 } : undefined));
     const quiet = memoryLogger();

@@ -20,6 +20,7 @@ export interface DeliveryOptions {
   batchSize: number;
   maxRequestBytes: number;
   maxQueueBytes: number;
+  verbose: boolean;
   logger: Logger;
   onError: (error: Error) => void;
   redact: (text: string) => string;
@@ -62,6 +63,7 @@ export function createDelivery(o: DeliveryOptions): Delivery {
       maxRequestBytes: o.maxRequestBytes,
       maxQueueBytes: o.maxQueueBytes,
       flushTimeoutMs: o.flushTimeoutMs,
+      verbose: o.verbose,
       logger: o.logger,
       onError: o.onError,
     },

@@ -50,6 +50,8 @@ export interface PipelineOptions {
   maxRequestBytes: number;
   maxQueueBytes: number;
   flushTimeoutMs: number;
+  /** One log line per delivered session, batch or update. */
+  verbose: boolean;
   logger: Logger;
   onError: (error: Error) => void;
 }
@@ -551,8 +553,11 @@ export class DeliveryPipeline {
     void this.#exporter
       .export({ method: "POST", path: "/v1/sessions", json, describe: marker.describe })
       .then((outcome) => {
-        if (outcome === "sent") this.#sent++;
-        else this.#failed++;
+        if (outcome === "sent") {
+          this.#sent++;
+          if (this.#options.verbose)
+            this.#options.logger.info(`delivered ${marker.describe}${complete ? " (complete)" : ""}`);
+        } else this.#failed++;
         if (root.start.shared && outcome === "sent") {
           if (this.#createdShared.size >= 10_000) this.#createdShared.clear();
           this.#createdShared.add(session.id);
@@ -654,7 +659,11 @@ export class DeliveryPipeline {
     this.#queuedCount -= entries.length;
     void this.#exporter
       .export(request)
-      .then((outcome) => this.#settle(entries, outcome))
+      .then((outcome) => {
+        if (outcome === "sent" && this.#options.verbose)
+          this.#options.logger.info(`delivered ${request.describe}`);
+        this.#settle(entries, outcome);
+      })
       .finally(() => {
         this.#active--;
         this.#pump();
