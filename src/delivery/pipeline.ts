@@ -121,17 +121,21 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
+function newSession(id: string, state: Session["state"]): Session {
+  return {
+    id,
+    state,
+    creator: undefined,
+    parked: [],
+    parkedUpdates: [],
+    createWaiters: [],
+    pending: 0,
+    heldSince: 0,
+  };
+}
+
 /** The session of refused roots: never sent. */
-const REFUSED: Session = {
-  id: "",
-  state: "created",
-  creator: undefined,
-  parked: [],
-  parkedUpdates: [],
-  createWaiters: [],
-  pending: 0,
-  heldSince: 0,
-};
+const REFUSED = newSession("", "created");
 
 /**
  * How long work may wait to be coalesced: a session's creation for its root to end (so it is
@@ -216,16 +220,7 @@ export class DeliveryPipeline {
     let session = this.#sessions.get(start.sessionId);
     if (!session) {
       const known = !start.managed || (start.shared && this.#createdShared.has(start.sessionId));
-      session = {
-        id: start.sessionId,
-        state: known ? "created" : "new",
-        creator: undefined,
-        parked: [],
-        parkedUpdates: [],
-        createWaiters: [],
-        pending: 0,
-        heldSince: 0,
-      };
+      session = newSession(start.sessionId, known ? "created" : "new");
       this.#sessions.set(session.id, session);
     }
     const root: Root = { refused: false, session, start, end: undefined, completed: false };
