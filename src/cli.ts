@@ -52,12 +52,19 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a decimal port number from 0 to 65535, got ${JSON.stringify(values.port)}`);
     return 2;
   }
-  const collector = await startCollector({
-    port,
-    host: values.host,
-    onSessionSettled: (id) =>
-      console.log(`\n${formatSessionTree(collector.sessionTree(id))}\n  view: ${collector.viewerUrl(id)}`),
-  });
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  try {
+    collector = await startCollector({
+      port,
+      host: values.host,
+      onSessionSettled: (id) =>
+        console.log(`\n${formatSessionTree(collector.sessionTree(id))}\n  view: ${collector.viewerUrl(id)}`),
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
+    console.error(`port ${port} is already in use: pass --port 0 (any free port) or another --port.`);
+    return 1;
+  }
   console.log(`HoneyHive collector listening on ${collector.url}`);
   console.log(
     collector.keylessReads

@@ -73,6 +73,25 @@ describe("--port validation", () => {
     expect(result.stdout).not.toContain("listening");
   });
 
+  it("a port already in use says to pick another, without a stack trace", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "../src/cli.ts"), "collector", "--port", port],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`port ${port} is already in use: pass --port 0`);
+      expect(result.stderr).not.toContain("    at ");
+    } finally {
+      busy.close();
+    }
+  });
+
   it("answers a usage mistake (an option without its value, an unknown option) with exit 2", () => {
     for (const args of [["--port"], ["--colour"]]) {
       const result = spawnSync(

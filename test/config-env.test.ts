@@ -38,6 +38,12 @@ describe("invalid environment variables warn once and disable; the app runs", ()
       /HH_API_URL="localhost:8787" must be an http/,
     ],
     [
+      // The collector's suggested key is "local": the line must not be garbled by hiding it.
+      "HH_API_URL without a scheme, with the collector's short key",
+      { HH_API_URL: "localhost:8787", HH_API_KEY: "local" },
+      /HH_API_URL="localhost:8787" must be an http/,
+    ],
+    [
       "HH_API_URL ftp://",
       { HH_API_URL: "ftp://files.example.com" },
       /HH_API_URL="ftp:\/\/files.example.com"/,

@@ -288,6 +288,8 @@ describe("exit", () => {
     );
     expect(result.code).toBe(0);
     expect(result.msAfterMark).toBeLessThan(1_500 + 700);
+    // Said once, so an app that never calls flush() learns its events were not delivered.
+    expect(result.stderr.match(/not delivered/g)).toHaveLength(1);
   });
 
   for (const kind of ["dead", "hanging"] as const) {

@@ -348,8 +348,13 @@ export class DeliveryPipeline {
       return;
     }
     const result = await this.flush(this.#options.flushTimeoutMs);
-    if (result.timedOut) await this.#abortAll();
-    else if (this.#outstanding.size > 0) registerExitDrain(this);
+    if (result.timedOut) {
+      // The one moment an app that never calls flush() can learn that something was lost.
+      this.#options.logger.warn(
+        `exiting with ${this.#outstanding.size} recorded item(s) not delivered: the server did not take them within flushTimeoutMs (${this.#options.flushTimeoutMs} ms). HH_VERBOSE=true shows each attempt.`,
+      );
+      await this.#abortAll();
+    } else if (this.#outstanding.size > 0) registerExitDrain(this);
   }
 
   async #abortAll(): Promise<void> {

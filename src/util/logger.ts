@@ -37,9 +37,12 @@ export function consoleLogger(verbose: boolean): Logger {
   return logger;
 }
 
-/** Replaces every occurrence of `secret` in `text`. Secrets under 4 characters are not treated as such. */
+/**
+ * Replaces every occurrence of `secret` in `text`. Values under 8 characters are not real keys (the
+ * collector's `local`, a test's `x`), and scrubbing them would garble ordinary words: `localhost`.
+ */
 export function scrub(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4 || !text.includes(secret)) return text;
+  if (!secret || secret.length < 8 || !text.includes(secret)) return text;
   return text.split(secret).join(REDACTED);
 }
 
