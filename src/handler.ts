@@ -329,6 +329,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   ): void {
     this.#guard("handleChainStart", (r) => {
       const t = tagsOf(tags);
+      const hidden = t?.includes(HIDDEN_TAG) ?? false;
       const runName_ = runName(chain, name, "chain");
       const className = serializedClass(chain);
       if (runType === "prompt") this.#links.promptStarted(runId, parentRunId, chain, inputs);
@@ -338,10 +339,11 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
         kind: "chain",
         name: runName_,
         className,
-        inputs: chainValue(inputs),
+        // A hidden run's inputs are never sent (LangGraph's writers and branches: most of a graph's runs).
+        inputs: hidden ? undefined : chainValue(inputs),
         tags: eventTags(t),
         metadata: this.#links.runMetadata(runId, parentRunId, "chain", runName_, className, asDict(metadata)),
-        hidden: t?.includes(HIDDEN_TAG) ?? false,
+        hidden,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
       });
     });
@@ -354,9 +356,11 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     _tags?: string[],
     kwargs?: unknown,
   ): void {
-    this.#end("handleChainEnd", runId, () => {
+    this.#end("handleChainEnd", runId, (record) => {
       const deferred = asDict(kwargs)?.inputs;
       this.#links.promptEnded(runId, outputs, deferred);
+      // Nothing of a hidden run that is not a root is sent: no need to shape its values.
+      if (record.hidden && record.root === undefined) return { outputs: {} };
       const end: RunEnd = { outputs: asObject(chainValue(outputs), "output"), inputs: chainValue(deferred) };
       const config = this.#links.agentConfig(runId);
       if (config) end.config = config;

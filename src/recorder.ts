@@ -26,7 +26,7 @@ import {
   sessionKeyFor,
 } from "./runs/sessions.js";
 import type { EventType } from "./wire/contract.js";
-import { DEFAULT_LIMITS, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
+import { DEFAULT_LIMITS, MessageTextCache, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
 import { fitBody, jsonText, members, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
@@ -79,6 +79,8 @@ export class Recorder {
   readonly #hooks: RecorderHooks;
   readonly #runs = new RunStore();
   readonly #limits: SerializeLimits;
+  /** Every model call and graph node of an agent turn sees the same message objects again. */
+  readonly #messages: MessageTextCache;
   readonly #source: string;
   #lastSessionId: string | undefined;
 
@@ -87,6 +89,7 @@ export class Recorder {
     this.#pipeline = pipeline;
     this.#hooks = hooks;
     this.#limits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
+    this.#messages = new MessageTextCache(this.#limits);
     this.#source = JSON.stringify(options.source);
   }
 
@@ -219,12 +222,12 @@ export class Recorder {
 
   #inputsText(inputs: unknown): string {
     if (this.#options.hideInputs) return HIDDEN;
-    return objectText(asObject(inputs, "input"), "input", this.#limits);
+    return objectText(asObject(inputs, "input"), "input", this.#limits, this.#messages);
   }
 
   #outputsText(outputs: unknown): string {
     if (this.#options.hideOutputs) return HIDDEN;
-    return objectText(asObject(outputs, "output"), "output", this.#limits);
+    return objectText(asObject(outputs, "output"), "output", this.#limits, this.#messages);
   }
 
   #beginRoot(
@@ -276,6 +279,8 @@ export class Recorder {
       return;
     }
     this.#pipeline.hold(-record.inputs.length);
+    // A hidden run's outputs go nowhere unless it is a root completing its session.
+    if (record.hidden && !record.root?.manageSession) return;
     const outputs = end.error !== undefined && isEmpty(end.outputs) ? "{}" : this.#outputsText(end.outputs);
     const endTime = round(record.clock.wall + (perf - record.clock.perf));
     const start = round(startTime(record));
