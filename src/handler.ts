@@ -16,7 +16,7 @@ import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
 import { RunLinks } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
 import { serializedClass } from "./mapping/tools.js";
-import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
@@ -361,7 +361,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#links.promptEnded(runId, outputs, deferred);
       // Nothing of a hidden run that is not a root is sent: no need to shape its values.
       if (record.hidden && record.root === undefined) return { outputs: {} };
-      const end: RunEnd = { outputs: asObject(chainValue(outputs), "output"), inputs: chainValue(deferred) };
+      const end: RunEnd = { outputs: chainValue(outputs), inputs: chainValue(deferred) };
       const config = this.#links.agentConfig(runId);
       if (config) end.config = config;
       return end;

@@ -258,7 +258,8 @@ function readShape(serialized: unknown): PartShape | undefined {
 function partOf(serialized: unknown, inputs: Dict): Part | undefined {
   const shape = shapeOf(serialized);
   if (shape === undefined) return undefined;
-  if (shape.kind === "placeholder") return { kind: "dynamic", count: placeholderCount(shape.variable, inputs) };
+  if (shape.kind === "placeholder")
+    return { kind: "dynamic", count: placeholderCount(shape.variable, inputs) };
   if (shape.kind !== "fewshot") return shape;
   return fewShotPart(serialized);
 }

@@ -215,9 +215,7 @@ export class MessageTextCache {
 
 /** A message object of any copy of core (a class instance with `_getType`), not app-owned plain data. */
 function isMessageInstance(obj: object): boolean {
-  return (
-    typeof (obj as Dict)._getType === "function" && !isPlainPrototype(Object.getPrototypeOf(obj))
-  );
+  return typeof (obj as Dict)._getType === "function" && !isPlainPrototype(Object.getPrototypeOf(obj));
 }
 
 /** Text that a message written once may not carry over to another place in another value. */
