@@ -6,8 +6,8 @@
  * - A session is created (`POST /v1/sessions`) before any of its events is sent, and a session or
  *   event is updated (`PUT /v1/events/{id}`) only after the events enqueued before the update were
  *   settled. Items waiting for that sit in per-session lists and hold no connection slot.
- * - Adaptive coalescing: one ready event and a free slot → `POST /v1/events` at once; a backlog →
- *   `POST /v1/events/batch` by count and bytes.
+ * - Coalescing: a ready event waits at most COALESCE_MS for others (a flush waits for nothing);
+ *   alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
  * - A root whose run ended before anything of its session was sent creates its session once,
  *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
  * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
@@ -386,9 +386,14 @@ export class DeliveryPipeline {
     return this.#flushWaiters.length === 0 && !this.#closed;
   }
 
-  /** Whether ready events may wait to fill a batch: also requests are in flight (idle: send now). */
+  /**
+   * Whether ready events may wait (up to COALESCE_MS) to fill a batch. Also when no request is in
+   * flight: a request costs the app's process far more CPU than the events in it (peer bench: one
+   * request per traced invoke was most of the tracer's overhead), and an app that is busy producing
+   * events — the only time this matters — ends its next run within the window.
+   */
   get #coalescing(): boolean {
-    return this.#active > 0 && this.#mayWait;
+    return this.#mayWait;
   }
 
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
