@@ -541,6 +541,9 @@ export class DeliveryPipeline {
       root.completed = true;
     }
     json = fitJson(`${json}}`, this.#options.maxRequestBytes);
+    // Sent once: the root stays reachable from recently ended runs (for late children), its texts need not.
+    root.start.startMembers = "";
+    if (complete && root.end) root.end.members = "";
     const marker: Entry = {
       seq: 0,
       at: 0,
