@@ -123,6 +123,30 @@ function escapeRegExp(s: string): string {
  * not hold (partials) off the rendered text. Returns the variables used, or undefined on mismatch.
  */
 function matchTemplate(parsed: ParsedTemplate, inputs: Dict, rendered: string): Dict | undefined {
+  // Every variable given as a scalar (the usual prompt): render and compare, no pattern to build.
+  if (parsed.checkable) {
+    const used: Dict = {};
+    let text = "";
+    for (const node of parsed.nodes) {
+      if ("text" in node) {
+        text += node.text;
+        continue;
+      }
+      const value = node.raw === undefined ? lookup(inputs, node.variable) : undefined;
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        text = "";
+        break;
+      }
+      used[node.variable] = value;
+      text += String(value);
+    }
+    if (text && text.length === rendered.length) return text === rendered ? used : undefined;
+  }
+  return matchPattern(parsed, inputs, rendered);
+}
+
+/** `matchTemplate` for templates with variables the inputs do not hold (read off the rendered text). */
+function matchPattern(parsed: ParsedTemplate, inputs: Dict, rendered: string): Dict | undefined {
   const used: Dict = {};
   const groups = new Map<string, number>();
   let source = "^";
