@@ -342,7 +342,15 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
         // A hidden run's inputs are never sent (LangGraph's writers and branches: most of a graph's runs).
         inputs: hidden ? undefined : chainValue(inputs),
         tags: eventTags(t),
-        metadata: this.#links.runMetadata(runId, parentRunId, "chain", runName_, className, asDict(metadata)),
+        metadata: this.#links.runMetadata(
+          runId,
+          parentRunId,
+          "chain",
+          runName_,
+          className,
+          asDict(metadata),
+          hidden && parentRunId !== undefined,
+        ),
         hidden,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
       });

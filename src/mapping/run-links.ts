@@ -74,6 +74,7 @@ export class RunLinks {
     name: string,
     className: string | undefined,
     metadata: Dict | undefined,
+    hidden = false,
   ): Dict | undefined {
     const lcAgent = typeof metadata?.lc_agent_name === "string" ? metadata.lc_agent_name : undefined;
     let own: string | undefined;
@@ -86,6 +87,8 @@ export class RunLinks {
     const scope = own ?? inside;
     if (scope !== undefined) this.#agentScope.set(runId, scope);
     if (own !== undefined) this.#ownAgent.set(runId, own);
+    // A hidden run has no event: only the agent scope it passes on to its children matters.
+    if (hidden) return undefined;
 
     // A provider LangChain derived from the class name is no provider (providers.ts).
     const lsProvider = metadata?.ls_provider;
