@@ -6,8 +6,9 @@
  * - A session is created (`POST /v1/sessions`) before any of its events is sent, and a session or
  *   event is updated (`PUT /v1/events/{id}`) only after the events enqueued before the update were
  *   settled. Items waiting for that sit in per-session lists and hold no connection slot.
- * - Coalescing: a ready event waits at most COALESCE_MS for others (a flush waits for nothing);
- *   alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
+ * - Coalescing: an event after a quiet spell goes at once; while the app is busy (or requests are
+ *   in flight) a ready event waits at most COALESCE_MS for others (a flush waits for nothing).
+ *   Alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
  * - A root whose run ended before anything of its session was sent creates its session once,
  *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
  * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
@@ -101,6 +102,8 @@ interface Entry {
   seq: number;
   /** When it was recorded (monotonic ms). */
   at: number;
+  /** Recorded within COALESCE_MS of the item before it: the app is busy, so it may wait for company. */
+  busy?: boolean;
   kind: "event" | "update" | "create";
   session: Session | undefined;
   json: Text;
@@ -155,6 +158,8 @@ export class DeliveryPipeline {
   readonly #outstanding = new Set<number>();
   #flushWaiters: FlushWaiter[] = [];
   #seq = 0;
+  /** When the last item was recorded (monotonic ms). */
+  #lastAt = Number.NEGATIVE_INFINITY;
   #active = 0;
   #bytes = 0;
   #scheduled = false;
@@ -364,6 +369,8 @@ export class DeliveryPipeline {
   #enqueue(entry: Entry): void {
     entry.seq = ++this.#seq;
     entry.at = performance.now();
+    entry.busy = entry.at - this.#lastAt < COALESCE_MS;
+    this.#lastAt = entry.at;
     this.#outstanding.add(entry.seq);
     this.#queuedCount++;
     this.#bytes += entry.size;
@@ -387,13 +394,13 @@ export class DeliveryPipeline {
   }
 
   /**
-   * Whether ready events may wait (up to COALESCE_MS) to fill a batch. Also when no request is in
-   * flight: a request costs the app's process far more CPU than the events in it (peer bench: one
-   * request per traced invoke was most of the tracer's overhead), and an app that is busy producing
-   * events — the only time this matters — ends its next run within the window.
+   * Whether the oldest ready event may wait (up to COALESCE_MS) to fill a batch: while requests are
+   * in flight, and also while the app is busy (it came within COALESCE_MS of the item before it) —
+   * a request costs the app's process far more CPU than the events in it (peer bench: one request
+   * per traced invoke was most of the tracer's overhead). An event after a quiet spell goes at once.
    */
-  get #coalescing(): boolean {
-    return this.#mayWait;
+  #coalescing(head: Entry): boolean {
+    return this.#mayWait && (this.#active > 0 || head.busy === true);
   }
 
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
@@ -427,8 +434,9 @@ export class DeliveryPipeline {
       }
       const readyCount = this.#ready.length - this.#readyHead;
       if (readyCount > 0) {
-        const waited = now - (this.#ready[this.#readyHead] as Entry).at;
-        if (!this.#coalescing || readyCount >= batchSize || waited >= COALESCE_MS) {
+        const head = this.#ready[this.#readyHead] as Entry;
+        const waited = now - head.at;
+        if (!this.#coalescing(head) || readyCount >= batchSize || waited >= COALESCE_MS) {
           this.#sendEvents();
           continue;
         }
