@@ -16,7 +16,7 @@ import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
 import { RunLinks } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
 import { serializedClass } from "./mapping/tools.js";
-import { asObject, describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
+import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
@@ -329,6 +329,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   ): void {
     this.#guard("handleChainStart", (r) => {
       const t = tagsOf(tags);
+      const hidden = t?.includes(HIDDEN_TAG) ?? false;
       const runName_ = runName(chain, name, "chain");
       const className = serializedClass(chain);
       if (runType === "prompt") this.#links.promptStarted(runId, parentRunId, chain, inputs);
@@ -338,10 +339,19 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
         kind: "chain",
         name: runName_,
         className,
-        inputs: chainValue(inputs),
+        // A hidden run's inputs are never sent (LangGraph's writers and branches: most of a graph's runs).
+        inputs: hidden ? undefined : chainValue(inputs),
         tags: eventTags(t),
-        metadata: this.#links.runMetadata(runId, parentRunId, "chain", runName_, className, asDict(metadata)),
-        hidden: t?.includes(HIDDEN_TAG) ?? false,
+        metadata: this.#links.runMetadata(
+          runId,
+          parentRunId,
+          "chain",
+          runName_,
+          className,
+          asDict(metadata),
+          hidden && parentRunId !== undefined,
+        ),
+        hidden,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
       });
     });
@@ -354,10 +364,12 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     _tags?: string[],
     kwargs?: unknown,
   ): void {
-    this.#end("handleChainEnd", runId, () => {
+    this.#end("handleChainEnd", runId, (record) => {
       const deferred = asDict(kwargs)?.inputs;
       this.#links.promptEnded(runId, outputs, deferred);
-      const end: RunEnd = { outputs: asObject(chainValue(outputs), "output"), inputs: chainValue(deferred) };
+      // Nothing of a hidden run that is not a root is sent: no need to shape its values.
+      if (record.hidden && record.root === undefined) return { outputs: {} };
+      const end: RunEnd = { outputs: chainValue(outputs), inputs: chainValue(deferred) };
       const config = this.#links.agentConfig(runId);
       if (config) end.config = config;
       return end;

@@ -26,7 +26,7 @@ import {
   sessionKeyFor,
 } from "./runs/sessions.js";
 import type { EventType } from "./wire/contract.js";
-import { DEFAULT_LIMITS, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
+import { DEFAULT_LIMITS, MessageTextCache, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
 import { fitBody, jsonText, members, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
@@ -79,6 +79,8 @@ export class Recorder {
   readonly #hooks: RecorderHooks;
   readonly #runs = new RunStore();
   readonly #limits: SerializeLimits;
+  /** Every model call and graph node of an agent turn sees the same message objects again. */
+  readonly #messages: MessageTextCache;
   readonly #source: string;
   #lastSessionId: string | undefined;
 
@@ -87,6 +89,7 @@ export class Recorder {
     this.#pipeline = pipeline;
     this.#hooks = hooks;
     this.#limits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
+    this.#messages = new MessageTextCache(this.#limits);
     this.#source = JSON.stringify(options.source);
   }
 
@@ -219,12 +222,12 @@ export class Recorder {
 
   #inputsText(inputs: unknown): string {
     if (this.#options.hideInputs) return HIDDEN;
-    return objectText(asObject(inputs, "input"), "input", this.#limits);
+    return objectText(asObject(inputs, "input"), "input", this.#limits, this.#messages);
   }
 
   #outputsText(outputs: unknown): string {
     if (this.#options.hideOutputs) return HIDDEN;
-    return objectText(asObject(outputs, "output"), "output", this.#limits);
+    return objectText(asObject(outputs, "output"), "output", this.#limits, this.#messages);
   }
 
   #beginRoot(
@@ -276,6 +279,8 @@ export class Recorder {
       return;
     }
     this.#pipeline.hold(-record.inputs.length);
+    // A hidden run's outputs go nowhere unless it is a root completing its session.
+    if (record.hidden && !record.root?.manageSession) return;
     const outputs = end.error !== undefined && isEmpty(end.outputs) ? "{}" : this.#outputsText(end.outputs);
     const endTime = round(record.clock.wall + (perf - record.clock.perf));
     const start = round(startTime(record));
@@ -354,6 +359,20 @@ export class Recorder {
       record.defersInputs && end.inputs !== undefined ? this.#inputsText(end.inputs) : record.inputs;
     const type = EVENT_TYPE[record.kind];
     const limits = this.#limits;
+    const max = o.maxRequestBytes;
+    if (!this.#hooks.mask) {
+      // The usual case (no mask): the body is written in one go, in the order of the fields below.
+      const eventId = JSON.stringify(record.runId);
+      let text = `{"event_id":${eventId},"session_id":${JSON.stringify(record.sessionId)},"parent_id":${JSON.stringify(record.parentEventId)},"event_type":"${type}","event_name":${JSON.stringify(record.name)},"source":${this.#source},"children_ids":${JSON.stringify(record.children)},"start_time":${start},"end_time":${endTime},"duration":${endTime - start},"inputs":${inputs},"outputs":${outputs},"error":${JSON.stringify(end.error ?? null)},"metadata":${jsonText(metadata, limits)}`;
+      if (end.config) text += `,"config":${jsonText(end.config, limits)}`;
+      if (metrics) text += `,"metrics":${jsonText(metrics, limits)}`;
+      if (enrichment?.feedback) text += `,"feedback":${jsonText(enrichment.feedback, limits)}`;
+      if (enrichment?.user_properties)
+        text += `,"user_properties":${jsonText(enrichment.user_properties, limits)}`;
+      text += "}";
+      // Under the limit for sure (3 bytes a UTF-16 unit at most): done; else the general path cuts it.
+      if (text.length * 3 <= max) return text;
+    }
     const fields: Record<string, Text | undefined> = {
       event_id: JSON.stringify(record.runId),
       session_id: JSON.stringify(record.sessionId),
@@ -375,7 +394,6 @@ export class Recorder {
       feedback: enrichment?.feedback ? jsonText(enrichment.feedback, limits) : undefined,
       user_properties: enrichment?.user_properties ? jsonText(enrichment.user_properties, limits) : undefined,
     };
-    const max = o.maxRequestBytes;
     return resolveAll(fields, (f) => fitBody(f, max));
   }
 }

@@ -30,6 +30,37 @@ async function modelEvent(run: (callbacks: { callbacks: unknown[] }) => Promise<
 }
 
 describe("prompt templates", () => {
+  it("the same template object on every invoke: each model event gets that invoke's placeholder and variables", async () => {
+    const prompt = ChatPromptTemplate.fromMessages([
+      ["system", "You are {role}."],
+      new MessagesPlaceholder("history"),
+      ["human", "{question}"],
+    ]);
+    const chain = prompt.pipe(new ScriptedChatModel({ replies: [{ content: "one" }, { content: "two" }] }));
+    const handler = hh.handler();
+    await chain.invoke({ role: "a pirate", history: [], question: "first?" }, { callbacks: [handler] });
+    await chain.invoke(
+      { role: "a poet", history: [new HumanMessage("hi"), new AIMessage("hello")], question: "second?" },
+      { callbacks: [handler] },
+    );
+    await handler.flush();
+    const models = hh.collector.events.filter((e) => e.event_type === "model");
+    expect(models).toHaveLength(2);
+    const [first, second] = [...models].sort((a, b) => (a.start_time as number) - (b.start_time as number));
+    expect(first?.config?.template).toEqual([
+      { role: "system", content: "You are {{role}}." },
+      { role: "user", content: "{{question}}" },
+    ]);
+    expect(first?.inputs).toMatchObject({ role: "a pirate", question: "first?" });
+    expect(second?.config?.template).toEqual([
+      { role: "system", content: "You are {{role}}." },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "hello" },
+      { role: "user", content: "{{question}}" },
+    ]);
+    expect(second?.inputs).toMatchObject({ role: "a poet", question: "second?" });
+  });
+
   it("prompt → model: system/placeholder/human template, variables beside chat_history", async () => {
     const prompt = ChatPromptTemplate.fromMessages([
       ["system", "You are {role}. Answer in {style} style."],

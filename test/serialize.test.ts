@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { describeError } from "../src/mapping/values.js";
 import {
   DEFAULT_LIMITS,
+  MessageTextCache,
   type SerializeLimits,
   toJsonObjectText,
   toJsonSafe,
@@ -337,6 +338,65 @@ describe("limits, each with a visible marker", () => {
       },
     });
     expect(toJsonText(make(0))).toContain('"[MaxDepth]"');
+  });
+});
+
+describe("the message text cache (an agent turn converts each message once)", () => {
+  const tool = new AIMessage({
+    content: "",
+    tool_calls: [{ id: "c1", name: "lookup", args: { city: "Paris", n: 10n }, type: "tool_call" }],
+  });
+  const history = [new SystemMessage("be brief"), new HumanMessage("weather?"), tool];
+
+  it("gives the same text as no cache, wherever the messages sit, run after run", () => {
+    const cache = new MessageTextCache(DEFAULT_LIMITS);
+    const values = [
+      { chat_history: history },
+      { messages: history },
+      history,
+      { deep: { deeper: { messages: history } } },
+      history[1],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const value of values)
+        expect(toJsonText(value, DEFAULT_LIMITS, cache)).toBe(toJsonText(value, DEFAULT_LIMITS));
+    }
+  });
+
+  it("does not carry text across limits: a message near the depth or object limit is written afresh", () => {
+    const limits: SerializeLimits = { ...DEFAULT_LIMITS, maxDepth: 6, maxNodes: 12 };
+    const cache = new MessageTextCache(limits);
+    let nested: unknown = { messages: history };
+    const shallow = toJsonText(nested, limits, cache);
+    expect(shallow).toBe(toJsonText(nested, limits));
+    for (let i = 0; i < 4; i++) {
+      nested = { level: nested };
+      expect(toJsonText(nested, limits, cache)).toBe(toJsonText(nested, limits));
+    }
+    expect(toJsonText(nested, limits, cache)).toContain("[MaxDepth]");
+    const many = { a: history, b: history, c: history };
+    expect(toJsonText(many, limits, cache)).toBe(toJsonText(many, limits));
+    // A cache made for other limits is not used.
+    const other = { ...DEFAULT_LIMITS, maxStringLength: 3 };
+    expect(toJsonText(history, other, cache)).toBe(toJsonText(history, other));
+  });
+
+  it("never remembers plain objects: an app that edits its own message sees each version recorded", () => {
+    const cache = new MessageTextCache(DEFAULT_LIMITS);
+    // Plain, yet message-like (duck-typed `_getType`): still the app's object, so read every time.
+    const mine = { content: "first", _getType: () => "human" };
+    const messages: unknown[] = [mine];
+    expect(JSON.parse(toJsonText({ messages }, DEFAULT_LIMITS, cache))).toEqual({
+      messages: [{ role: "user", content: "first" }],
+    });
+    mine.content = "second";
+    messages.push(new HumanMessage("more"));
+    expect(JSON.parse(toJsonText({ messages }, DEFAULT_LIMITS, cache))).toEqual({
+      messages: [
+        { role: "user", content: "second" },
+        { role: "user", content: "more" },
+      ],
+    });
   });
 });
 

@@ -6,8 +6,9 @@
  * - A session is created (`POST /v1/sessions`) before any of its events is sent, and a session or
  *   event is updated (`PUT /v1/events/{id}`) only after the events enqueued before the update were
  *   settled. Items waiting for that sit in per-session lists and hold no connection slot.
- * - Adaptive coalescing: one ready event and a free slot → `POST /v1/events` at once; a backlog →
- *   `POST /v1/events/batch` by count and bytes.
+ * - Coalescing: an event after a quiet spell goes at once; while the app is busy (or requests are
+ *   in flight) a ready event waits at most COALESCE_MS for others (a flush waits for nothing).
+ *   Alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
  * - A root whose run ended before anything of its session was sent creates its session once,
  *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
  * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
@@ -103,6 +104,8 @@ interface Entry {
   seq: number;
   /** When it was recorded (monotonic ms). */
   at: number;
+  /** Recorded within COALESCE_MS of the item before it: the app is busy, so it may wait for company. */
+  busy?: boolean;
   kind: "event" | "update" | "create";
   session: Session | undefined;
   json: Text;
@@ -163,6 +166,8 @@ export class DeliveryPipeline {
   readonly #outstanding = new Set<number>();
   #flushWaiters: FlushWaiter[] = [];
   #seq = 0;
+  /** When the last item was recorded (monotonic ms). */
+  #lastAt = Number.NEGATIVE_INFINITY;
   #active = 0;
   #bytes = 0;
   #scheduled = false;
@@ -368,6 +373,8 @@ export class DeliveryPipeline {
   #enqueue(entry: Entry): void {
     entry.seq = ++this.#seq;
     entry.at = performance.now();
+    entry.busy = entry.at - this.#lastAt < COALESCE_MS;
+    this.#lastAt = entry.at;
     this.#outstanding.add(entry.seq);
     this.#queuedCount++;
     this.#bytes += entry.size;
@@ -390,9 +397,14 @@ export class DeliveryPipeline {
     return this.#flushWaiters.length === 0 && !this.#closed;
   }
 
-  /** Whether ready events may wait to fill a batch: also requests are in flight (idle: send now). */
-  get #coalescing(): boolean {
-    return this.#active > 0 && this.#mayWait;
+  /**
+   * Whether the oldest ready event may wait (up to COALESCE_MS) to fill a batch: while requests are
+   * in flight, and also while the app is busy (it came within COALESCE_MS of the item before it) —
+   * a request costs the app's process far more CPU than the events in it (peer bench: one request
+   * per traced invoke was most of the tracer's overhead). An event after a quiet spell goes at once.
+   */
+  #coalescing(head: Entry): boolean {
+    return this.#mayWait && (this.#active > 0 || head.busy === true);
   }
 
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
@@ -426,8 +438,9 @@ export class DeliveryPipeline {
       }
       const readyCount = this.#ready.length - this.#readyHead;
       if (readyCount > 0) {
-        const waited = now - (this.#ready[this.#readyHead] as Entry).at;
-        if (!this.#coalescing || readyCount >= batchSize || waited >= COALESCE_MS) {
+        const head = this.#ready[this.#readyHead] as Entry;
+        const waited = now - head.at;
+        if (!this.#coalescing(head) || readyCount >= batchSize || waited >= COALESCE_MS) {
           this.#sendEvents();
           continue;
         }
@@ -540,6 +553,9 @@ export class DeliveryPipeline {
       root.completed = true;
     }
     json = fitJson(`${json}}`, this.#options.maxRequestBytes);
+    // Sent once: the root stays reachable from recently ended runs (for late children), its texts need not.
+    root.start.startMembers = "";
+    if (complete && root.end) root.end.members = "";
     const marker: Entry = {
       seq: 0,
       at: 0,

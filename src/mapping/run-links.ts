@@ -74,6 +74,7 @@ export class RunLinks {
     name: string,
     className: string | undefined,
     metadata: Dict | undefined,
+    hidden = false,
   ): Dict | undefined {
     const lcAgent = typeof metadata?.lc_agent_name === "string" ? metadata.lc_agent_name : undefined;
     let own: string | undefined;
@@ -86,6 +87,8 @@ export class RunLinks {
     const scope = own ?? inside;
     if (scope !== undefined) this.#agentScope.set(runId, scope);
     if (own !== undefined) this.#ownAgent.set(runId, own);
+    // A hidden run has no event: only the agent scope it passes on to its children matters.
+    if (hidden) return undefined;
 
     // A provider LangChain derived from the class name is no provider (providers.ts).
     const lsProvider = metadata?.ls_provider;
@@ -101,6 +104,7 @@ export class RunLinks {
   /** `config` of an agent's own chain event (`config.agent_name`, honeyhive-event-schema.md CHAIN). */
   agentConfig(runId: string): Dict | undefined {
     const own = this.#ownAgent.get(runId);
+    if (own !== undefined) this.#ownAgent.delete(runId);
     return own === undefined ? undefined : { agent_name: own };
   }
 
@@ -115,7 +119,10 @@ export class RunLinks {
   /** A prompt run ended with `output` (a PromptValue); `deferredInputs` for a streamed step. */
   promptEnded(runId: string, output: unknown, deferredInputs?: unknown): void {
     const start = this.#prompts.get(runId);
-    if (!start || !isObject(output)) return;
+    if (!start) return;
+    // Read once, at the prompt's end: what ended need not be held until it ages out.
+    this.#prompts.delete(runId);
+    if (!isObject(output)) return;
     const inputs =
       isObject(deferredInputs) && !Array.isArray(deferredInputs) ? { ...deferredInputs } : start.inputs;
     if (Array.isArray(output.messages)) {
@@ -169,8 +176,11 @@ export class RunLinks {
     return undefined;
   }
 
+  /** The template of a model run, read once at its end (or error). */
   modelTemplate(runId: string): TemplateMessage[] | string | undefined {
-    return this.#modelTemplates.get(runId);
+    const template = this.#modelTemplates.get(runId);
+    if (template !== undefined) this.#modelTemplates.delete(runId);
+    return template;
   }
 
   // ---- tools -------------------------------------------------------------------------------
@@ -192,7 +202,10 @@ export class RunLinks {
     this.#tools.set(runId, toolConfig(name, serializedClass(serialized), description));
   }
 
+  /** A tool run's config, read once at its end (or error). */
   toolConfig(runId: string): Dict | undefined {
-    return this.#tools.get(runId);
+    const config = this.#tools.get(runId);
+    if (config !== undefined) this.#tools.delete(runId);
+    return config;
   }
 }

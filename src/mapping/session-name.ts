@@ -44,6 +44,16 @@ export function isDefaultRunName(name: string, className: string | undefined): b
 /** The main script's file name without extension (`node app/chat.ts` → `chat`), if there is one. */
 export function scriptName(argv1: string | undefined = mainScript()): string | undefined {
   if (!argv1) return undefined;
+  // Asked once per root run, with the same argv[1] every time.
+  if (argv1 === lastScript.argv1) return lastScript.name;
+  const name = baseName(argv1);
+  lastScript = { argv1, name };
+  return name;
+}
+
+let lastScript: { argv1: string; name: string | undefined } = { argv1: "", name: undefined };
+
+function baseName(argv1: string): string | undefined {
   // Plain string work, no node:path: this runs in Workers and Edge too (where there is no script).
   const file = argv1.split(/[\\/]/).pop() ?? "";
   const dot = file.lastIndexOf(".");

@@ -123,6 +123,30 @@ function escapeRegExp(s: string): string {
  * not hold (partials) off the rendered text. Returns the variables used, or undefined on mismatch.
  */
 function matchTemplate(parsed: ParsedTemplate, inputs: Dict, rendered: string): Dict | undefined {
+  // Every variable given as a scalar (the usual prompt): render and compare, no pattern to build.
+  if (parsed.checkable) {
+    const used: Dict = {};
+    let text = "";
+    for (const node of parsed.nodes) {
+      if ("text" in node) {
+        text += node.text;
+        continue;
+      }
+      const value = node.raw === undefined ? lookup(inputs, node.variable) : undefined;
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        text = "";
+        break;
+      }
+      used[node.variable] = value;
+      text += String(value);
+    }
+    if (text && text.length === rendered.length) return text === rendered ? used : undefined;
+  }
+  return matchPattern(parsed, inputs, rendered);
+}
+
+/** `matchTemplate` for templates with variables the inputs do not hold (read off the rendered text). */
+function matchPattern(parsed: ParsedTemplate, inputs: Dict, rendered: string): Dict | undefined {
   const used: Dict = {};
   const groups = new Map<string, number>();
   let source = "^";
@@ -200,14 +224,43 @@ function kwargsOf(value: unknown): Dict | undefined {
 }
 
 /** How many messages a `MessagesPlaceholder` renders: LangChain coerces a single value to one message. */
-function placeholderCount(kwargs: Dict, inputs: Dict): number {
-  const value = inputs[String(kwargs.variable_name)];
+function placeholderCount(variable: string, inputs: Dict): number {
+  const value = inputs[variable];
   if (value === undefined || value === null || value === "") return 0;
   return Array.isArray(value) ? value.length : 1;
 }
 
-/** One entry of a serialized ChatPromptTemplate's `messages`, as a part of the template. */
-function partOf(serialized: unknown, inputs: Dict): Part | undefined {
+/** What an entry is, independent of the inputs it renders (a placeholder's length is not). */
+type PartShape =
+  | Exclude<Part, { kind: "dynamic" }>
+  | { kind: "placeholder"; variable: string }
+  | { kind: "fewshot" };
+
+/**
+ * Shapes of live message templates, by identity. LangChain hands the prompt run the same template
+ * objects on every invoke (only the outer `toJSON()` is new) and reading one means calling its
+ * `toJSON()` a few times and parsing its text: done once per template object, not once per invoke.
+ * Templates are code, not app data (LangChain builds a new object for `partial()` and the like).
+ */
+const shapes = new WeakMap<object, PartShape | null>();
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Array.isArray(value);
+}
+
+function shapeOf(entry: unknown): PartShape | undefined {
+  // Plain objects (a serialized entry, app data) are read every time; only template instances are kept.
+  if (!isObject(entry) || isPlainObject(entry)) return readShape(entry);
+  const known = shapes.get(entry);
+  if (known !== undefined) return known ?? undefined;
+  const shape = readShape(entry);
+  // A few-shot template's examples are a list the app may still change: read those every time.
+  if (shape?.kind !== "fewshot") shapes.set(entry, shape ?? null);
+  return shape;
+}
+
+function readShape(serialized: unknown): PartShape | undefined {
   const cls = classOf(serialized);
   const kwargs = kwargsOf(serialized);
   if (!cls || !kwargs) return undefined;
@@ -219,16 +272,29 @@ function partOf(serialized: unknown, inputs: Dict): Part | undefined {
     const parsed = parseTemplate(prompt.template, prompt.template_format);
     return parsed ? { kind: "template", role, parsed } : undefined;
   }
-  if (cls === "MessagesPlaceholder") return { kind: "dynamic", count: placeholderCount(kwargs, inputs) };
-  if (cls === "FewShotChatMessagePromptTemplate") {
-    const examples = kwargs.examples;
-    const perExample = kwargsOf(kwargs.example_prompt)?.messages;
-    const known =
-      Array.isArray(examples) && Array.isArray(perExample) && kwargs.example_selector === undefined;
-    return { kind: "dynamic", count: known ? examples.length * perExample.length : undefined };
-  }
+  if (cls === "MessagesPlaceholder") return { kind: "placeholder", variable: String(kwargs.variable_name) };
+  if (cls === "FewShotChatMessagePromptTemplate") return { kind: "fewshot" };
   const message = asChatMessage(serialized);
   return message ? { kind: "fixed", message } : undefined;
+}
+
+/** One entry of a serialized ChatPromptTemplate's `messages`, as a part of the template. */
+function partOf(serialized: unknown, inputs: Dict): Part | undefined {
+  const shape = shapeOf(serialized);
+  if (shape === undefined) return undefined;
+  if (shape.kind === "placeholder")
+    return { kind: "dynamic", count: placeholderCount(shape.variable, inputs) };
+  if (shape.kind !== "fewshot") return shape;
+  return fewShotPart(serialized);
+}
+
+function fewShotPart(serialized: unknown): Part | undefined {
+  const kwargs = kwargsOf(serialized);
+  if (!kwargs) return undefined;
+  const examples = kwargs.examples;
+  const perExample = kwargsOf(kwargs.example_prompt)?.messages;
+  const known = Array.isArray(examples) && Array.isArray(perExample) && kwargs.example_selector === undefined;
+  return { kind: "dynamic", count: known ? examples.length * perExample.length : undefined };
 }
 
 /**

@@ -4,27 +4,21 @@
  * usual values (a plain object, a string) because it runs inside LangChain callbacks, and never
  * throws: a value that cannot be read still leaves the run's start and end intact (SPEC §5).
  */
-import { toJsonSafe, toJsonText, unreadableMarker } from "../wire/serialize.js";
+import { toJsonText, unreadableMarker } from "../wire/serialize.js";
 import { type Dict, isDocumentLike, isMessageLike, isObject } from "./langchain-objects.js";
-
-function isPlainData(value: Dict): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && typeof value.toJSON !== "function";
-}
 
 /**
  * HoneyHive wants `inputs` / `outputs` to be objects: keep objects, wrap anything else under `key`.
- * "Object" is decided by what the value converts to: a Decimal whose toJSON gives "19.99", a Date
- * or a Set is wrapped; a Map or a class instance is not; a message or a document (one value, not a
- * set of fields) is wrapped.
+ * A message or a document (one value, not a set of fields) is wrapped here. Any other object is
+ * returned as it is, for `toJsonObjectText(value, key)` to decide by what it converts to (a Decimal
+ * whose toJSON gives "19.99", a Date or a Set is wrapped; a Map or a class instance is not): the
+ * value is converted once, when it is written, not once to decide and again to write.
  */
 export function asObject(value: unknown, key: "input" | "output"): Dict {
   try {
     if (!isObject(value) || Array.isArray(value) || isMessageLike(value) || isDocumentLike(value))
       return { [key]: value === undefined ? null : value };
-    if (isPlainData(value)) return value;
-    const safe = toJsonSafe(value);
-    return isObject(safe) && !Array.isArray(safe) ? safe : { [key]: safe };
+    return value;
   } catch (err) {
     // A Proxy or getter that throws when looked at: the serializer records it as unreadable.
     return { [key]: unreadableMarker(err) };

@@ -25,6 +25,11 @@ export class GenerationalMap<K, V> {
     return this.#young.has(key) || this.#old.has(key);
   }
 
+  delete(key: K): void {
+    this.#young.delete(key);
+    this.#old.delete(key);
+  }
+
   set(key: K, value: V): void {
     if (this.#young.size >= this.#capacity) {
       this.#old = this.#young;

@@ -158,6 +158,75 @@ function unwrapLc(wrapper: Dict): unknown {
 const OMIT: unique symbol = Symbol("omit");
 const CIRCULAR = new Marker(CIRCULAR_MARKER);
 
+/** The text a LangChain message was written as, valid where the walk's limits give the same text. */
+class CachedText {
+  readonly #text: string;
+  /** Objects it counts against `maxNodes`. */
+  readonly nodes: number;
+  /** The deepest position it was written at without reaching `maxDepth`: valid there and above. */
+  readonly depth: number;
+  constructor(text: string, nodes: number, depth: number) {
+    this.#text = text;
+    this.nodes = nodes;
+    this.depth = depth;
+  }
+  get text(): string {
+    return this.#text;
+  }
+  static is(value: object): value is CachedText {
+    return #text in value;
+  }
+}
+
+/** A message converted for writing whose text is to be remembered once written. */
+class ToCache {
+  readonly #value: unknown;
+  constructor(value: unknown) {
+    this.#value = value;
+  }
+  get value(): unknown {
+    return this.#value;
+  }
+  static is(value: object): value is ToCache {
+    return #value in value;
+  }
+}
+
+/**
+ * JSON text of LangChain message objects already written, by object identity, for one set of
+ * limits. An agent turn hands every model call and every graph node the whole history again; the
+ * messages in it are the same objects, and LangChain treats them as immutable (a new message is a
+ * new object), so each is converted once. Only class instances that are messages are remembered:
+ * plain objects and arrays belong to the app, which may change them between two callbacks.
+ */
+export class MessageTextCache {
+  readonly limits: SerializeLimits;
+  readonly #texts = new WeakMap<object, CachedText>();
+  constructor(limits: SerializeLimits) {
+    this.limits = limits;
+  }
+  get(message: object): CachedText | undefined {
+    return this.#texts.get(message);
+  }
+  set(message: object, text: CachedText): void {
+    this.#texts.set(message, text);
+  }
+}
+
+/** A message object of any copy of core (a class instance with `_getType`), not app-owned plain data. */
+function isMessageInstance(obj: object): boolean {
+  return typeof (obj as Dict)._getType === "function" && !isPlainPrototype(Object.getPrototypeOf(obj));
+}
+
+/** Text that a message written once may not carry over to another place in another value. */
+function placeDependent(text: string): boolean {
+  return (
+    text.includes(`"${MAX_DEPTH_MARKER}"`) ||
+    text.includes(`"${CIRCULAR_MARKER}"`) ||
+    text.includes(`${TRUNCATION_MARKER}: more than`)
+  );
+}
+
 /**
  * How many entries a Map or Set had beyond those copied into an array / object (a WeakMap, not a
  * property: looking it up on an app's object must not run a Proxy trap).
@@ -336,10 +405,12 @@ class JsonWriter {
   readonly #ancestors: object[] = [];
   readonly #limits: SerializeLimits;
   readonly #fast: boolean;
+  readonly #cache: MessageTextCache | undefined;
 
-  constructor(limits: SerializeLimits) {
+  constructor(limits: SerializeLimits, cache?: MessageTextCache) {
     this.#limits = limits;
     this.#fast = !prototypesPolluted();
+    this.#cache = cache?.limits === limits ? cache : undefined;
   }
 
   writeRoot(value: unknown): void {
@@ -375,6 +446,13 @@ class JsonWriter {
     if (Marker.is(obj)) return obj;
     if (this.#ancestors.includes(obj)) return CIRCULAR;
     try {
+      const cache = this.#cache;
+      if (cache !== undefined && isMessageInstance(obj)) {
+        const hit = cache.get(obj);
+        if (hit !== undefined && depth <= hit.depth && this.#nodes + hit.nodes <= this.#limits.maxNodes)
+          return hit;
+        return new ToCache(this.#convert(obj, key, depth, false));
+      }
       return this.#convert(obj, key, depth, false);
     } catch (err) {
       return new Marker(unreadableMarker(err));
@@ -483,6 +561,15 @@ class JsonWriter {
       this.out += JSON.stringify(wellFormed(resolved.text));
       return;
     }
+    if (CachedText.is(resolved)) {
+      this.out += resolved.text;
+      this.#nodes += resolved.nodes;
+      return;
+    }
+    if (ToCache.is(resolved)) {
+      this.#writeAndCache(resolved.value, original as object, depth);
+      return;
+    }
     const marker = this.#containerMarker(resolved, original, depth);
     if (marker !== undefined) {
       this.out += JSON.stringify(marker);
@@ -502,6 +589,18 @@ class JsonWriter {
     } finally {
       this.#ancestors.length -= pushed;
     }
+  }
+
+  /** Writes a converted message on its own (no copy of the text so far) and remembers its text. */
+  #writeAndCache(converted: unknown, message: object, depth: number): void {
+    const before = this.out;
+    const nodes = this.#nodes;
+    this.out = "";
+    this.#write(converted, message, depth);
+    const text = this.out;
+    this.out = before + text;
+    if (this.#cache && !placeDependent(text))
+      this.#cache.set(message, new CachedText(text, this.#nodes - nodes, depth));
   }
 
   /** Builds a resolved value as a JSON-safe tree; the same rules as `#write`, without the fast path. */
@@ -646,9 +745,13 @@ class JsonWriter {
  * JSON text for `value` under the rules above; equal to `JSON.stringify(toJsonSafe(value, limits))`.
  * Never throws. The fast path makes plain data cost about one `JSON.stringify`.
  */
-export function toJsonText(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): string {
+export function toJsonText(
+  value: unknown,
+  limits: SerializeLimits = DEFAULT_LIMITS,
+  cache?: MessageTextCache,
+): string {
   try {
-    const writer = new JsonWriter(limits);
+    const writer = new JsonWriter(limits, cache);
     writer.writeRoot(value);
     return writer.out;
   } catch (err) {
@@ -677,8 +780,9 @@ export function toJsonObjectText(
   value: unknown,
   key: string,
   limits: SerializeLimits = DEFAULT_LIMITS,
+  cache?: MessageTextCache,
 ): string {
-  const text = toJsonText(value, limits);
+  const text = toJsonText(value, limits, cache);
   return text.charCodeAt(0) === 0x7b /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
 }
 
