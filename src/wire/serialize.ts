@@ -350,23 +350,9 @@ function plainSize(obj: object, depth: number, budget: number, limits: Serialize
     const n = obj.length;
     if (n > limits.maxItems) return -1;
     for (let i = 0; i < n; i++) {
-      const item: unknown = obj[i];
-      switch (typeof item) {
-        case "string":
-          if (item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed())
-            return -1;
-          break;
-        case "object":
-          if (item !== null) {
-            const u = plainSize(item, depth + 1, budget - used, limits);
-            if (u < 0) return -1;
-            used += u;
-          }
-          break;
-        case "bigint":
-        case "function":
-          return -1;
-      }
+      const u = plainItemSize(obj[i], depth, budget - used, limits);
+      if (u < 0) return -1;
+      used += u;
     }
     return used;
   }
@@ -375,27 +361,30 @@ function plainSize(obj: object, depth: number, budget: number, limits: Serialize
   for (const key in obj) {
     if (++count > limits.maxItems || !(key as unknown as WellFormedString).isWellFormed()) return -1;
     const item: unknown = (obj as Dict)[key];
-    switch (typeof item) {
-      case "string":
-        if (item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed())
-          return -1;
-        break;
-      case "number":
-        if (item === 1 && key === "lc") return -1;
-        break;
-      case "object":
-        if (item !== null) {
-          const u = plainSize(item, depth + 1, budget - used, limits);
-          if (u < 0) return -1;
-          used += u;
-        }
-        break;
-      case "bigint":
-      case "function":
-        return -1;
-    }
+    // A serialized LangChain object (`lc: 1`) is converted, not copied.
+    if (item === 1 && key === "lc") return -1;
+    const u = plainItemSize(item, depth, budget - used, limits);
+    if (u < 0) return -1;
+    used += u;
   }
   return used;
+}
+
+/** `plainSize` of one array item or property value: 0 for a plain scalar, -1 when not plain. */
+function plainItemSize(item: unknown, depth: number, budget: number, limits: SerializeLimits): number {
+  switch (typeof item) {
+    case "string":
+      return item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed()
+        ? -1
+        : 0;
+    case "object":
+      return item === null ? 0 : plainSize(item, depth + 1, budget, limits);
+    case "bigint":
+    case "function":
+      return -1;
+    default:
+      return 0;
+  }
 }
 
 /** Writes one value as JSON text, or builds it as a tree. One instance per call: it holds the walk's state. */
