@@ -581,8 +581,12 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   /** Delivery counters, plus the number of runs still open. */
   stats(): HandlerStats {
+    return { ...this.#deliveryStats(), openRuns: this.#recorder?.openRuns ?? 0 };
+  }
+
+  #deliveryStats(): DeliveryStats {
     const { timedOut: _, ...empty } = EMPTY_FLUSH;
-    return { ...(this.#delivery?.pipeline.stats() ?? empty), openRuns: this.#recorder?.openRuns ?? 0 };
+    return this.#delivery?.pipeline.stats() ?? empty;
   }
 
   /**
@@ -616,7 +620,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
     const first = this.#shutdownPromise;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ ...pickFlush(this), timedOut: true }), timeoutMs);
+      const timer = setTimeout(() => resolve({ ...this.#deliveryStats(), timedOut: true }), timeoutMs);
       void first.then((result) => {
         clearTimeout(timer);
         resolve(result);
@@ -643,11 +647,6 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return { ...delivery.pipeline.stats(), timedOut: true };
     }
   }
-}
-
-function pickFlush(handler: HoneyHiveHandler): DeliveryStats {
-  const { openRuns: _, ...stats } = handler.stats();
-  return stats;
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
