@@ -147,7 +147,6 @@ export class Recorder {
       children: [],
     };
     if (live(delivery)) this.#pipeline.hold(inputs.length);
-    if (run.defersInputs) record.rawInputs = run.inputs;
     if (run.invocationParams) record.invocationParams = run.invocationParams;
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;

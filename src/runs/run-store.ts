@@ -51,8 +51,6 @@ export interface RunRecord {
   delivery: Root | null;
   /** The inputs as JSON text, taken when the run started. */
   inputs: string;
-  /** Raw inputs, kept only for runs whose real inputs arrive at the end (and for the end mapping). */
-  rawInputs?: unknown;
   metadata: Dict | undefined;
   tags: string[] | undefined;
   children: string[];
