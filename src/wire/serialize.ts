@@ -630,6 +630,8 @@ class JsonWriter {
     return out;
   }
 
+  // #buildObject and #writeObject walk keys the same way on purpose: sharing the walk through a
+  // callback halved the speed of building trees (measured with bench/serialize.ts).
   #buildObject(obj: object, depth: number): Dict {
     const keys = Object.keys(obj);
     const out: Dict = {};
