@@ -4,7 +4,7 @@
  * "user-42") is mapped to a deterministic UUIDv5. The same key gives the same session in every
  * process, on every restart.
  */
-import { PER_CALL_KEYS } from "../config/per-call.js";
+import { type HoneyHiveCallSettings, PER_CALL_KEYS } from "../config/per-call.js";
 import { sha1 } from "../util/sha1.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,16 +63,11 @@ export function sessionIdFor(key: string): string {
   return isUuid(key) ? key.toLowerCase() : uuidV5(`honeyhive-langchain:session:${key}`);
 }
 
-/** Per-call overrides, read from `metadata.honeyhive` (see `honeyhive()` in config/per-call.ts). */
-export interface CallOverrides {
-  sessionId?: string;
-  /** Attach this root under an existing HoneyHive event. */
-  parentEventId?: string;
-  sessionName?: string;
-  /** Includes `user_id` when the call gave `userId`. */
-  userProperties?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-}
+/**
+ * Per-call overrides as read from `metadata.honeyhive`: the app's settings (see `honeyhive()` in
+ * config/per-call.ts) with `userId` folded into `userProperties.user_id`.
+ */
+export type CallOverrides = Omit<HoneyHiveCallSettings, "userId">;
 
 export { PER_CALL_KEYS };
 
