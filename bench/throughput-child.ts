@@ -76,7 +76,10 @@ async function viaTransport(bodies: Record<string, unknown>[]): Promise<{ sent: 
   });
   const { pipeline } = delivery;
   // The session belongs to the app (as with parentEventId): only events go out, as on the raw side.
-  const root = pipeline.beginRoot({ sessionId, shared: true, managed: false, startMembers: "" }, 0);
+  const root = pipeline.beginRoot(
+    { sessionId, shared: true, managed: false, name: '""', startMembers: "" },
+    0,
+  );
   if (!root) throw new Error("root refused");
   for (const [i, body] of bodies.entries()) {
     const json = JSON.stringify(body);

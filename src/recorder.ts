@@ -253,7 +253,6 @@ export class Recorder {
       className: run.className,
     });
     const startMembers = join({
-      session_name: JSON.stringify(sessionName),
       source: this.#source,
       start_time: String(round(clock.wall)),
       inputs: mask ? mask(inputs, "inputs", "session", sessionName) : inputs,
@@ -263,7 +262,13 @@ export class Recorder {
       user_properties: userProperties ? jsonText(userProperties, this.#limits) : undefined,
     });
     return this.#pipeline.beginRoot(
-      { sessionId, shared: root.shared, managed: root.manageSession, startMembers },
+      {
+        sessionId,
+        shared: root.shared,
+        managed: root.manageSession,
+        name: JSON.stringify(sessionName),
+        startMembers,
+      },
       inputs.length,
     );
   }

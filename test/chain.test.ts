@@ -3,7 +3,7 @@ import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { describe, expect, it } from "vitest";
 import { openApiProblem, schemaFor } from "./helpers/openapi.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, postsEvents, useCollector } from "./helpers/setup.js";
+import { byName, createdSessionIds, sessionPrecedesEvents, useCollector } from "./helpers/setup.js";
 
 const hh = useCollector();
 
@@ -76,17 +76,17 @@ describe("a prompt → chat model → parser chain", () => {
     await chain().invoke({ country: "France" }, { callbacks: [handler] });
     await handler.flush();
     const { requests, sessions } = hh.collector;
-    const firstSession = requests.findIndex((r) => r.path === "/v1/sessions");
-    const firstEvent = requests.findIndex(postsEvents);
-    expect(firstSession).toBeGreaterThanOrEqual(0);
-    expect(firstSession).toBeLessThan(firstEvent);
     const session = sessions[0];
+    // Created before its events: here it rides first in the batch that carries them (one request).
+    expect(sessionPrecedesEvents(requests, session?.session_id as string)).toBe(true);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.path).toBe("/v1/events/batch");
     expect(session?.session_name).toBe("capitals");
     expect(session?.inputs).toEqual({ country: "France" });
     expect(session?.outputs).toEqual({ output: "Paris is the capital." });
     expect(typeof session?.duration).toBe("number");
     // A root that ended before anything was sent creates its session once, complete: no PUT.
-    expect(requests.filter((r) => r.path === "/v1/sessions")).toHaveLength(1);
+    expect(requests.flatMap(createdSessionIds)).toEqual([session?.session_id]);
     expect(requests.filter((r) => r.method === "PUT")).toHaveLength(0);
     expect(session?.end_time).toBeGreaterThanOrEqual(session?.start_time as number);
   });

@@ -3,6 +3,7 @@
  * events in it, so back-to-back runs share requests even when none is in flight; an event after a
  * quiet spell still goes out at once, alone.
  */
+import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
 import { postsEvents, useCollector } from "./helpers/setup.js";
@@ -34,10 +35,42 @@ describe("coalescing", () => {
 
   it("a run after a quiet spell: its event goes alone, at once (POST /v1/events), before flush()", async () => {
     const handler = hh.handler();
+    let childEnded!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      childEnded = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The root is still running when its child ends: the session is created on its own, and the
+    // child's event goes at once, alone, without waiting for the root or a flush.
+    const root = RunnableLambda.from(async (x: string, config) => {
+      const answer = await model().invoke(x, config);
+      childEnded();
+      await held;
+      return answer.content;
+    }).withConfig({ runName: "long_root" });
+    const running = root.invoke("go", { callbacks: [handler] });
+    await ended;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hh.collector.events).toHaveLength(1);
+    const single = hh.collector.requests.filter((r) => r.method === "POST" && r.path === "/v1/events");
+    expect(single).toHaveLength(1);
+    expect(hh.collector.requests.some((r) => r.path === "/v1/sessions")).toBe(true);
+    release();
+    await running;
+    await handler.flush();
+    expect(hh.collector.events).toHaveLength(2);
+  });
+
+  it("a short root after a quiet spell goes at once, with its session, in one request", async () => {
+    const handler = hh.handler();
     await model().invoke("go", { callbacks: [handler] });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(hh.collector.events).toHaveLength(1);
-    expect(hh.collector.requests.some((r) => r.method === "POST" && r.path === "/v1/events")).toBe(true);
+    expect(hh.collector.sessions).toHaveLength(1);
+    expect(hh.collector.requests).toHaveLength(1);
     await handler.flush();
   });
 });

@@ -7,7 +7,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it, vi } from "vitest";
 import { startCollector } from "../src/collector/index.js";
 import { HoneyHiveHandler } from "../src/index.js";
-import { postedEventIds, postsEvents, useCollector } from "./helpers/setup.js";
+import { postedEventIds, postsEvents, sessionPrecedesEvents, useCollector } from "./helpers/setup.js";
 import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
 
 const hh = useCollector({ allowRejections: true });
@@ -38,7 +38,9 @@ describe("transient failures", () => {
     expect(result).toMatchObject({ timedOut: false, failed: 0, dropped: 0 });
     // Every request (sessions, single events, batches) was retried exactly twice.
     const failures = hh.collector.requests.filter((r) => r.status === 503).length;
-    expect(failures).toBeGreaterThanOrEqual(2 * 4);
+    const successes = hh.collector.requests.filter((r) => r.status === 200).length;
+    expect(successes).toBeGreaterThan(0);
+    expect(failures).toBe(2 * successes);
     expect(result.retried).toBe(failures);
     expectAllOnce(3);
   });
@@ -49,11 +51,13 @@ describe("transient failures", () => {
       const retryAfter = path === "/v1/sessions" ? "1" : new Date(Date.now() + 1500).toUTCString();
       return { status: 429, headers: { "retry-after": retryAfter } };
     });
-    const handler = hh.handler(fast);
+    // A session that may span roots (a fixed id) is created on its own, with POST /v1/sessions.
+    const handler = hh.handler({ ...fast, sessionId: "429-check" });
     await runChains(handler, 1);
     await handler.flush({ timeoutMs: 15_000 });
-    expectAllOnce(1);
     const { requests } = hh.collector;
+    expect(hh.collector.events).toHaveLength(EVENTS_PER_SMALL_CHAIN);
+    expect(hh.collector.duplicates.size).toBe(0);
     const sessionTries = requests.filter((r) => r.path === "/v1/sessions");
     expect(sessionTries).toHaveLength(2);
     expect((sessionTries[1]?.at ?? 0) - (sessionTries[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
@@ -141,9 +145,10 @@ describe("verbose logging", () => {
     const info = loud.lines.filter((l) => l.level === "info").map((l) => l.message);
     expect(info[0]).toContain(hh.collector.url);
     const delivered = info.filter((m) => m.startsWith("delivered"));
-    // Each request the collector answered is one line: two sessions and their events.
+    // Each request the collector answered is one line, which says what it carried (two sessions, in batches).
     expect(delivered).toHaveLength(hh.collector.requests.length - earlier);
-    expect(delivered.filter((m) => m.includes("session"))).toHaveLength(2);
+    const sessionsSaid = delivered.map((m) => Number(/\((\d+) sessions? in it\)/.exec(m)?.[1] ?? 0));
+    expect(sessionsSaid.reduce((a, b) => a + b, 0)).toBe(2);
     for (const l of loud.lines) expect(l.message).not.toContain("hh-test-key");
   });
 
@@ -209,24 +214,10 @@ describe("ordering under a backlog", () => {
     expect(batches.length).toBeLessThan(12);
     // Order on arrival: each event's session came first; each update came after its event.
     const arrival = (pred: (r: (typeof requests)[number]) => boolean) => requests.findIndex(pred);
-    for (const e of events) {
-      const sessionAt = arrival(
-        (r) => r.path === "/v1/sessions" && (r.body as { session_id?: string }).session_id === e.session_id,
-      );
-      const eventAt = arrival(
-        (r) =>
-          r.path === "/v1/events/batch" &&
-          (r.body as { events: { event_id: string }[] }).events.some((x) => x.event_id === e.event_id),
-      );
-      expect(sessionAt).toBeGreaterThanOrEqual(0);
-      expect(sessionAt).toBeLessThan(eventAt);
-    }
+    for (const s of sessions) expect(sessionPrecedesEvents(requests, s.session_id)).toBe(true);
     for (const id of runIds) {
-      const eventAt = arrival(
-        (r) =>
-          r.path === "/v1/events/batch" &&
-          (r.body as { events: { event_id: string }[] }).events.some((x) => x.event_id === id),
-      );
+      const eventAt = arrival((r) => postedEventIds(r).includes(id));
+      expect(eventAt).toBeGreaterThanOrEqual(0);
       expect(arrival((r) => r.method === "PUT" && r.path === `/v1/events/${id}`)).toBeGreaterThan(eventAt);
     }
   });
@@ -242,7 +233,9 @@ describe("permanent failures", () => {
         : undefined,
     );
     const errors: Error[] = [];
-    const handler = hh.handler({ ...fast, logger, onError: (e) => errors.push(e) });
+    // A fixed session id: the session is created on its own and the event goes alone (a session
+    // riding in the event's batch would be refused with it; that fallback has its own test).
+    const handler = hh.handler({ ...fast, logger, onError: (e) => errors.push(e), sessionId: "s-400" });
     await failing.invoke("x", { callbacks: [handler] });
     const result = await handler.flush();
     expect(result.failed).toBe(1);
@@ -261,6 +254,38 @@ describe("permanent failures", () => {
     expect(hh.collector.sessions).toHaveLength(1);
   });
 
+  it("a server that refuses sessions inside batches gets everything again the classic way, once, and quietly", async () => {
+    hh.collector.setFaults(({ path, body }) =>
+      path === "/v1/events/batch" &&
+      (body as { events?: { event_type?: string }[] }).events?.some((e) => e.event_type === "session")
+        ? { status: 400, body: { message: "event_type session is not accepted in a batch" } }
+        : undefined,
+    );
+    const { lines, logger } = memoryLogger();
+    const errors: Error[] = [];
+    const handler = hh.handler({ ...fast, logger, onError: (e) => errors.push(e) });
+    await runChains(handler, 3);
+    await handler.flush();
+    // Later roots go the classic way from the start.
+    await runChains(handler, 2);
+    const result = await handler.flush();
+    expect(result).toMatchObject({ failed: 0, timedOut: false, dropped: 0 });
+    expectAllOnce(5);
+    expect(errors).toEqual([]);
+    expect(lines.filter((l) => l.level === "warn" || l.level === "error")).toEqual([]);
+    const { requests } = hh.collector;
+    expect(requests.filter((r) => r.status === 400)).toHaveLength(1);
+    expect(requests.filter((r) => r.path === "/v1/sessions" && r.status === 200)).toHaveLength(5);
+    for (const s of hh.collector.sessions) {
+      expect(
+        sessionPrecedesEvents(
+          requests.filter((r) => r.status === 200),
+          s.session_id,
+        ),
+      ).toBe(true);
+    }
+  });
+
   it("401 is reported once as a key problem, and the key appears in no log line, error or event", async () => {
     const key = "sk-super-secret-key-0042";
     const { lines, logger } = memoryLogger();
@@ -277,6 +302,7 @@ describe("permanent failures", () => {
     const result = await handler.flush();
     expect(result.sent).toBe(0);
     // Each root: its events and one session creation (complete: no separate update).
+    // Both roots' sessions ride in their events' batch (complete: no separate update).
     expect(result.failed).toBe(2 * EVENTS_PER_SMALL_CHAIN + 2);
     const keyLines = lines.filter((l) => l.message.includes("API key"));
     expect(keyLines).toHaveLength(1);
@@ -298,7 +324,11 @@ describe("permanent failures", () => {
       maxRetries: 2,
       onError: (e) => errors.push(e),
     });
-    await runChains(handler, 3);
+    // Apart in time, so each root is a request of its own (together they would share one batch).
+    for (let i = 0; i < 3; i++) {
+      await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const result = await handler.flush({ timeoutMs: 10_000 });
     await handler.shutdown({ timeoutMs: 100 });
     expect(result.failed).toBe(3 * (EVENTS_PER_SMALL_CHAIN + 1));

@@ -19,7 +19,7 @@ import {
   toJsonText,
 } from "../src/wire/serialize.js";
 import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
+import { byName, postedItems, useCollector } from "./helpers/setup.js";
 
 const hh = useCollector();
 
@@ -509,10 +509,11 @@ describe("through real runs, as the collector receives them", () => {
       .withConfig({ runName: "proto" })
       .invoke(input, { callbacks: [handler] });
     await handler.flush();
-    const request = hh.collector.requests.find(
-      (r) => (r.body as { event_name?: string } | undefined)?.event_name === "proto",
-    );
-    const inputs = (request?.body as { inputs: Record<string, unknown> } | undefined)?.inputs ?? {};
+    // As received: the raw item (the collector's store copies objects, which could hide the key).
+    const item = hh.collector.requests
+      .flatMap(postedItems)
+      .find((e) => e.event_name === "proto" && e.event_type !== "session");
+    const inputs = (item as { inputs?: Record<string, unknown> } | undefined)?.inputs ?? {};
     expect(Object.keys(inputs)).toEqual(["__proto__", "q"]);
     expect(Object.getOwnPropertyDescriptor(inputs, "__proto__")?.value).toEqual({ role: "admin" });
   });

@@ -191,13 +191,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   const route = (method: string, path: string, body: unknown): { status: number; body: unknown } => {
     if (method === "POST" && path === "/v1/events") {
-      const event = store.addEvent(validate(PostEventRequest, body));
+      const event = store.receive(validate(PostEventRequest, body));
       touchSession(event.session_id);
       return { status: 200, body: { success: true, event_id: event.event_id } };
     }
     if (method === "POST" && path === "/v1/events/batch") {
       const batch = validate(PostEventBatchRequest, body);
-      const stored = batch.events.map((e) => store.addEvent(e));
+      const stored = batch.events.map((e) => store.receive(e));
       for (const e of stored) touchSession(e.session_id);
       return { status: 200, body: { success: true, event_ids: stored.map((e) => e.event_id) } };
     }
@@ -247,7 +247,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           throw new HttpError(400, "body is not valid JSON");
         }
       }
-      const key = `${method} ${path} ${(body as { event_id?: string; session_id?: string })?.event_id ?? (body as { session_id?: string })?.session_id ?? ""}`;
+      // What a retry of the same request repeats: its event or session id (a batch: its first item's).
+      const b = body as
+        | { event_id?: string; session_id?: string; events?: { event_id?: string }[] }
+        | undefined;
+      const key = `${method} ${path} ${b?.event_id ?? b?.session_id ?? b?.events?.[0]?.event_id ?? ""}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
       const fault = faults?.({ method, path, body, attempt });

@@ -159,6 +159,34 @@ export class CollectorStore {
     return stored;
   }
 
+  /**
+   * A posted event. One of `event_type: "session"` is a session (HoneyHive's model: the session is
+   * the event at the root of the tree), stored as if it came by `POST /v1/sessions`.
+   */
+  receive(event: PostEventRequest): { event_id: string; session_id: string } {
+    if (event.event_type !== "session") return this.addEvent(event);
+    const {
+      event_type: _type,
+      event_id,
+      event_name,
+      parent_id: _parent,
+      error,
+      feedback: _f,
+      metrics: _m,
+      project_id: _p,
+      ...rest
+    } = event;
+    const session_id = event.session_id ?? event_id ?? crypto.randomUUID();
+    const metadata = error ? { ...rest.metadata, error } : rest.metadata;
+    const session = this.startSession({
+      ...rest,
+      session_id,
+      session_name: event_name,
+      ...(metadata ? { metadata } : {}),
+    });
+    return { event_id: session.session_id, session_id: session.session_id };
+  }
+
   startSession(body: StartSessionRequest): StoredSession {
     const session_id = body.session_id ?? crypto.randomUUID();
     const existing = this.sessions.get(session_id);

@@ -16,9 +16,15 @@ export interface ExportRequest {
   json: string;
   /** For log lines: what this request carries, e.g. `event 0192…` or `3 events`. */
   describe: string;
+  /**
+   * The caller can send this content another way: a refusal of the content (400, 413, 422) is
+   * returned as `refused`, unreported, instead of being reported as final.
+   */
+  hasFallback?: boolean;
 }
 
-export type ExportOutcome = "sent" | "failed" | "aborted";
+/** `refused`: only for a request with `hasFallback`, which the server rejected for its content. */
+export type ExportOutcome = "sent" | "failed" | "aborted" | "refused";
 
 const GIVE_UP_WARNING_INTERVAL_MS = 60_000;
 
@@ -111,8 +117,12 @@ export class Exporter {
           // Servers and proxies may echo the Authorization header; scrub before anything sees it.
           const message = this.#options.redact(serverMessage(result.body, this.#options.apiKey));
           if (!isRetryableStatus(status)) {
-            this.#reportFinal(request, status, message);
-            outcome = "failed";
+            if (request.hasFallback && (status === 400 || status === 413 || status === 422)) {
+              outcome = "refused";
+            } else {
+              this.#reportFinal(request, status, message);
+              outcome = "failed";
+            }
           } else {
             why = `${status} ${message}`;
             wait = parseRetryAfter(result.retryAfter);

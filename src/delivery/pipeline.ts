@@ -11,6 +11,12 @@
  *   Alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
  * - A root whose run ended before anything of its session was sent creates its session once,
  *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
+ * - Such a complete single-root session rides in the batch that carries its events, as their first
+ *   item (`event_type: "session"`, HoneyHive's own model of a session: an event at the root of the
+ *   tree), never split from them: one request per batch instead of one more per root. Sessions that
+ *   may span roots (threads, fixed ids) and long roots use `POST /v1/sessions`, whose idempotent
+ *   merge multi-turn needs. A server that refuses a session in a batch gets the same content again
+ *   the classic way, and `POST /v1/sessions` from then on.
  * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
  *   recording: past `maxQueueBytes`, whole new roots are refused (the recorder records nothing of
  *   them); the rest of a started root and every completion are always accepted.
@@ -64,7 +70,9 @@ export interface RootStart {
   shared: boolean;
   /** False when the session belongs to the app (linked into an existing trace): never created or completed here. */
   managed: boolean;
-  /** `"session_name":…,"source":…,"start_time":…,"inputs":…` and the other start fields, as JSON members. */
+  /** The session's name as JSON text (`session_name`, or `event_name` of a session event). */
+  name: string;
+  /** `"source":…,"start_time":…,"inputs":…` and the other start fields, as JSON members. */
   startMembers: Text;
 }
 
@@ -88,6 +96,18 @@ interface Session {
   pending: number;
   /** When its creation was first held back waiting for the creator root to end (0: not held). */
   heldSince: number;
+  /** Waiting to ride in a batch with its events: since when, and whether the app was busy then. */
+  inlineAt: number;
+  inlineBusy: boolean;
+}
+
+/** A session sent inside a batch: what the classic creation needs if the server refuses it. */
+interface Inlined {
+  session: Session;
+  root: Root;
+  startMembers: string;
+  endMembers: string;
+  events: Entry[];
 }
 
 export interface Root {
@@ -134,6 +154,8 @@ function newSession(id: string, state: Session["state"]): Session {
     createWaiters: [],
     pending: 0,
     heldSince: 0,
+    inlineAt: 0,
+    inlineBusy: false,
   };
 }
 
@@ -160,6 +182,10 @@ export class DeliveryPipeline {
   #readyHead = 0;
   #updates: Entry[] = [];
   #creates: Session[] = [];
+  /** Complete single-root sessions waiting to ride in the next batch with their events. */
+  #inline: Session[] = [];
+  /** Cleared for good when the server refuses a session inside a batch. */
+  #inlineSessions = true;
   /** Sessions whose creation is held back for their root to end (see COALESCE_MS). */
   #held: Session[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -403,8 +429,8 @@ export class DeliveryPipeline {
    * a request costs the app's process far more CPU than the events in it (peer bench: one request
    * per traced invoke was most of the tracer's overhead). An event after a quiet spell goes at once.
    */
-  #coalescing(head: Entry): boolean {
-    return this.#mayWait && (this.#active > 0 || head.busy === true);
+  #coalescing(busy: boolean | undefined): boolean {
+    return this.#mayWait && (this.#active > 0 || busy === true);
   }
 
   /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
@@ -437,10 +463,15 @@ export class DeliveryPipeline {
         continue;
       }
       const readyCount = this.#ready.length - this.#readyHead;
-      if (readyCount > 0) {
-        const head = this.#ready[this.#readyHead] as Entry;
-        const waited = now - head.at;
-        if (!this.#coalescing(head) || readyCount >= batchSize || waited >= COALESCE_MS) {
+      if (readyCount > 0 || this.#inline.length > 0) {
+        // The oldest waiting item decides: an inline session, or the head of the ready events.
+        const head = readyCount > 0 ? (this.#ready[this.#readyHead] as Entry) : undefined;
+        const first = this.#inline[0];
+        const useInline = first !== undefined && (head === undefined || first.inlineAt < head.at);
+        const at = useInline ? first.inlineAt : (head as Entry).at;
+        const busy = useInline ? first.inlineBusy : head?.busy;
+        const waited = now - at;
+        if (!this.#coalescing(busy) || this.#waitingItems(batchSize) >= batchSize || waited >= COALESCE_MS) {
           this.#sendEvents();
           continue;
         }
@@ -526,12 +557,33 @@ export class DeliveryPipeline {
       // Its inputs are still being masked: queue the creation when they are ready (no slot held).
       void start.startMembers.then((text) => {
         start.startMembers = text;
-        this.#creates.push(session);
+        this.#queueCreation(session);
         this.#schedule();
       });
       return;
     }
-    this.#creates.push(session);
+    this.#queueCreation(session);
+  }
+
+  /** A complete single-root session rides with its events; any other is created on its own. */
+  #queueCreation(session: Session): void {
+    const root = session.creator;
+    if (this.#inlineSessions && root && !root.start.shared && typeof root.end?.members === "string") {
+      session.inlineAt = performance.now();
+      // Busy when the root's first event came hard on the heels of earlier work (see Entry.busy).
+      session.inlineBusy = session.parked[0]?.busy === true;
+      this.#inline.push(session);
+    } else this.#creates.push(session);
+  }
+
+  /** Items that could go in the next batch, counted up to `limit`. */
+  #waitingItems(limit: number): number {
+    let n = this.#ready.length - this.#readyHead;
+    for (const s of this.#inline) {
+      if (n >= limit) break;
+      n += 1 + s.parked.length;
+    }
+    return n;
   }
 
   /**
@@ -547,7 +599,7 @@ export class DeliveryPipeline {
     }
     const startMembers = root.start.startMembers as string;
     const complete = !root.start.shared && root.end !== undefined && typeof root.end.members === "string";
-    let json = `{"session_id":${JSON.stringify(session.id)},${startMembers}`;
+    let json = `{"session_id":${JSON.stringify(session.id)},"session_name":${root.start.name},${startMembers}`;
     if (complete) {
       json += `,${root.end?.members as string}`;
       root.completed = true;
@@ -622,39 +674,106 @@ export class DeliveryPipeline {
     }
   }
 
-  /** Ready events: one alone when that is all there is, else a batch by count and bytes. */
+  /**
+   * The next request for events: inline sessions first (each with its parked events, never split),
+   * then ready events, by count and bytes. A lone ready event goes as `POST /v1/events`.
+   */
   #sendEvents(): void {
     const { batchSize, maxRequestBytes } = this.#options;
-    const first = this.#takeReady() as Entry;
-    if (this.#readyHead >= this.#ready.length) {
-      this.#dispatch([first], {
+    const entries: Entry[] = [];
+    const parts: string[] = [];
+    const inlined: Inlined[] = [];
+    let size = BATCH_ENVELOPE;
+    while (this.#inline.length) {
+      const session = this.#inline[0] as Session;
+      const root = session.creator as Root;
+      const startMembers = root.start.startMembers as string;
+      const endMembers = root.end?.members as string;
+      const id = JSON.stringify(session.id);
+      const json = `{"event_id":${id},"session_id":${id},"event_type":"session","event_name":${root.start.name},${startMembers},${endMembers}}`;
+      let groupSize = json.length + 1;
+      for (const e of session.parked) groupSize += (e.json as string).length + 1;
+      const groupCount = 1 + session.parked.length;
+      if (parts.length + groupCount > batchSize || size + groupSize > maxRequestBytes) {
+        if (parts.length > 0) break;
+        // Too big to ride along even alone: created on its own (POST /v1/sessions fits any size).
+        this.#inline.shift();
+        this.#creates.push(session);
+        return;
+      }
+      this.#inline.shift();
+      session.creator = undefined;
+      root.completed = true;
+      // Sent once: the root stays reachable from recently ended runs (for late children), its texts need not.
+      root.start.startMembers = "";
+      if (root.end) root.end.members = "";
+      const events = session.parked;
+      session.parked = [];
+      inlined.push({ session, root, startMembers, endMembers, events });
+      parts.push(json);
+      for (const e of events) {
+        parts.push(e.json as string);
+        entries.push(e);
+      }
+      size += groupSize;
+    }
+    while (parts.length < batchSize && this.#readyHead < this.#ready.length) {
+      const next = this.#ready[this.#readyHead] as Entry;
+      const add = (next.json as string).length + 1;
+      // The first item always goes (every event alone fits a request: it was cut to size).
+      if (parts.length > 0 && size + add > maxRequestBytes) break;
+      this.#takeReady();
+      parts.push(next.json as string);
+      entries.push(next);
+      size += add;
+    }
+    if (inlined.length === 0 && entries.length === 1) {
+      const only = entries[0] as Entry;
+      this.#dispatch(entries, {
         method: "POST",
         path: "/v1/events",
-        json: first.json as string,
-        describe: first.describe,
+        json: parts[0] as string,
+        describe: only.describe,
       });
       return;
     }
-    const group = [first];
-    let size = BATCH_ENVELOPE + (first.json as string).length;
-    while (group.length < batchSize && this.#readyHead < this.#ready.length) {
-      const next = this.#ready[this.#readyHead] as Entry;
-      const add = (next.json as string).length + 1;
-      if (size + add > maxRequestBytes) break;
-      this.#takeReady();
-      group.push(next);
-      size += add;
+    const describe =
+      inlined.length > 0
+        ? `a batch of ${parts.length} events (${inlined.length} session${inlined.length > 1 ? "s" : ""} in it)`
+        : `a batch of ${parts.length} events`;
+    this.#dispatch(
+      entries,
+      {
+        method: "POST",
+        path: "/v1/events/batch",
+        json: `{"events":[${parts.join(",")}]}`,
+        describe,
+        hasFallback: inlined.length > 0,
+      },
+      inlined,
+    );
+  }
+
+  /** The server refused sessions inside a batch: everything in it goes again, the classic way. */
+  #sendInlinedClassically(entries: Entry[], inlined: Inlined[]): void {
+    this.#inlineSessions = false;
+    // Not a warning: nothing is lost, and an event the server refuses is reported when it goes alone.
+    this.#options.logger.debug(
+      "the server refused a batch that carried sessions as events: its sessions and events go again separately, and sessions are created with POST /v1/sessions from now on",
+    );
+    const theirs = new Set<Entry>();
+    for (const { session, root, startMembers, endMembers, events } of inlined) {
+      root.start.startMembers = startMembers;
+      if (root.end) root.end.members = endMembers;
+      root.completed = false;
+      session.creator = root;
+      session.parked = [...events, ...session.parked];
+      for (const e of events) theirs.add(e);
+      this.#creates.push(session);
     }
-    const json =
-      group.length === 1
-        ? (first.json as string)
-        : `{"events":[${group.map((e) => e.json as string).join(",")}]}`;
-    this.#dispatch(group, {
-      method: "POST",
-      path: group.length === 1 ? "/v1/events" : "/v1/events/batch",
-      json,
-      describe: group.length === 1 ? first.describe : `a batch of ${group.length} events`,
-    });
+    for (const e of entries) if (!theirs.has(e)) this.#ready.push(e);
+    // Back to waiting: dispatch counted them as handed to the network.
+    this.#queuedCount += entries.length;
   }
 
   #takeReady(): Entry | undefined {
@@ -670,14 +789,23 @@ export class DeliveryPipeline {
     return entry;
   }
 
-  #dispatch(entries: Entry[], request: ExportRequest): void {
+  #dispatch(entries: Entry[], request: ExportRequest, inlined: Inlined[] = []): void {
     this.#active++;
     this.#queuedCount -= entries.length;
     void this.#exporter
       .export(request)
       .then((outcome) => {
+        if (outcome === "refused") {
+          this.#sendInlinedClassically(entries, inlined);
+          return;
+        }
         if (outcome === "sent" && this.#options.verbose)
           this.#options.logger.info(`delivered ${request.describe}`);
+        for (const { session } of inlined) {
+          if (outcome === "sent") this.#sent++;
+          else this.#failed++;
+          this.#created(session);
+        }
         this.#settle(entries, outcome);
       })
       .finally(() => {

@@ -78,10 +78,56 @@ export function postsEvents(r: { method: string; path: string }): boolean {
   return r.method === "POST" && (r.path === "/v1/events" || r.path === "/v1/events/batch");
 }
 
-/** The event ids a received request posted (one, or each of a batch). */
-export function postedEventIds(r: { method: string; path: string; body: unknown }): string[] {
+type Posted = { event_id?: string; session_id?: string; event_type?: string; event_name?: string };
+
+/** The items a received request posted (one, or each of a batch), sessions riding in a batch included. */
+export function postedItems(r: { method: string; path: string; body: unknown }): Posted[] {
   if (!postsEvents(r)) return [];
-  const body = r.body as { event_id?: string; events?: { event_id?: string }[] };
-  const events = r.path === "/v1/events/batch" ? (body.events ?? []) : [body];
-  return events.map((e) => e.event_id).filter((id): id is string => typeof id === "string");
+  const body = r.body as Posted & { events?: Posted[] };
+  return r.path === "/v1/events/batch" ? (body.events ?? []) : [body];
+}
+
+/** The event ids a received request posted (one, or each of a batch), not counting sessions. */
+export function postedEventIds(r: { method: string; path: string; body: unknown }): string[] {
+  return postedItems(r)
+    .filter((e) => e.event_type !== "session")
+    .map((e) => e.event_id)
+    .filter((id): id is string => typeof id === "string");
+}
+
+/**
+ * The sessions a received request created: `POST /v1/sessions`, or session events riding in a
+ * batch ahead of their events.
+ */
+export function createdSessionIds(r: { method: string; path: string; body: unknown }): string[] {
+  if (r.method === "POST" && r.path === "/v1/sessions") {
+    const id = (r.body as { session_id?: string }).session_id;
+    return id ? [id] : [];
+  }
+  return postedItems(r)
+    .filter((e) => e.event_type === "session")
+    .map((e) => e.session_id)
+    .filter((id): id is string => typeof id === "string");
+}
+
+/**
+ * Position of the first request that created this session, and of the first that posted one of
+ * its events; in a shared request the session must come first in it (else the event's index wins).
+ */
+export function sessionPrecedesEvents(
+  requests: { method: string; path: string; body: unknown }[],
+  sessionId: string,
+): boolean {
+  for (const r of requests) {
+    const created = createdSessionIds(r).includes(sessionId);
+    const items = postedItems(r);
+    const firstEvent = items.findIndex((e) => e.event_type !== "session" && e.session_id === sessionId);
+    if (firstEvent >= 0) {
+      if (!created) return false;
+      const sessionAt = items.findIndex((e) => e.event_type === "session" && e.session_id === sessionId);
+      return sessionAt >= 0 && sessionAt < firstEvent;
+    }
+    if (created) return true;
+  }
+  return false;
 }
