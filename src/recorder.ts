@@ -367,7 +367,10 @@ export class Recorder {
     if (!this.#hooks.mask) {
       // The usual case (no mask): the body is written in one go, in the order of the fields below.
       const eventId = JSON.stringify(record.runId);
-      let text = `{"event_id":${eventId},"session_id":${JSON.stringify(record.sessionId)},"parent_id":${JSON.stringify(record.parentEventId)},"event_type":"${type}","event_name":${JSON.stringify(record.name)},"source":${this.#source},"children_ids":${JSON.stringify(record.children)},"start_time":${start},"end_time":${endTime},"duration":${endTime - start},"inputs":${inputs},"outputs":${outputs},"error":${JSON.stringify(end.error ?? null)},"metadata":${jsonText(metadata, limits)}`;
+      // Most events of a chain have no metadata and no children: no walk for those.
+      const metadataText = hasKeys(metadata) ? jsonText(metadata, limits) : "{}";
+      const children = record.children.length ? JSON.stringify(record.children) : "[]";
+      let text = `{"event_id":${eventId},"session_id":${JSON.stringify(record.sessionId)},"parent_id":${JSON.stringify(record.parentEventId)},"event_type":"${type}","event_name":${JSON.stringify(record.name)},"source":${this.#source},"children_ids":${children},"start_time":${start},"end_time":${endTime},"duration":${endTime - start},"inputs":${inputs},"outputs":${outputs},"error":${JSON.stringify(end.error ?? null)},"metadata":${metadataText}`;
       if (end.config) text += `,"config":${jsonText(end.config, limits)}`;
       if (metrics) text += `,"metrics":${jsonText(metrics, limits)}`;
       if (enrichment?.feedback) text += `,"feedback":${jsonText(enrichment.feedback, limits)}`;
@@ -408,6 +411,11 @@ function live(delivery: Root | null): delivery is Root {
 }
 
 const HIDDEN = '{"hidden":"[not recorded: hideInputs/hideOutputs]"}';
+
+function hasKeys(obj: Dict): boolean {
+  for (const _ in obj) return true;
+  return false;
+}
 
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === "object" && Object.keys(v as object).length === 0);

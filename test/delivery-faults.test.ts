@@ -147,7 +147,7 @@ describe("verbose logging", () => {
     const delivered = info.filter((m) => m.startsWith("delivered"));
     // Each request the collector answered is one line, which says what it carried (two sessions, in batches).
     expect(delivered).toHaveLength(hh.collector.requests.length - earlier);
-    const sessionsSaid = delivered.map((m) => Number(/\((\d+) sessions? in it\)/.exec(m)?.[1] ?? 0));
+    const sessionsSaid = delivered.map((m) => Number(/with (\d+) sessions?$/.exec(m)?.[1] ?? 0));
     expect(sessionsSaid.reduce((a, b) => a + b, 0)).toBe(2);
     for (const l of loud.lines) expect(l.message).not.toContain("hh-test-key");
   });

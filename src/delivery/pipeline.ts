@@ -739,7 +739,7 @@ export class DeliveryPipeline {
     }
     const describe =
       inlined.length > 0
-        ? `a batch of ${parts.length} events (${inlined.length} session${inlined.length > 1 ? "s" : ""} in it)`
+        ? `a batch of ${entries.length} events with ${inlined.length} session${inlined.length > 1 ? "s" : ""}`
         : `a batch of ${parts.length} events`;
     this.#dispatch(
       entries,
