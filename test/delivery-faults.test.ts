@@ -286,6 +286,22 @@ describe("permanent failures", () => {
     }
   });
 
+  it("after one refused batch, sessions still waiting to ride along are created the classic way too", async () => {
+    hh.collector.setFaults(({ path, body }) =>
+      path === "/v1/events/batch" &&
+      (body as { events?: { event_type?: string }[] }).events?.some((e) => e.event_type === "session")
+        ? { status: 400, delayMs: 50, body: { message: "event_type session is not accepted in a batch" } }
+        : undefined,
+    );
+    // One request at a time and one root per batch: the other roots wait while the first is refused.
+    const handler = hh.handler({ ...fast, concurrency: 1, batchSize: EVENTS_PER_SMALL_CHAIN + 1 });
+    await runChains(handler, 6);
+    const result = await handler.flush({ timeoutMs: 15_000 });
+    expect(result).toMatchObject({ failed: 0, timedOut: false });
+    expectAllOnce(6);
+    expect(hh.collector.requests.filter((r) => r.status === 400)).toHaveLength(1);
+  });
+
   it("401 is reported once as a key problem, and the key appears in no log line, error or event", async () => {
     const key = "sk-super-secret-key-0042";
     const { lines, logger } = memoryLogger();

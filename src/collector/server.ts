@@ -52,7 +52,13 @@ export interface ReceivedRequest {
  * server that did the work but failed to say so (HoneyHive documents this for batch 500s).
  */
 export type FaultAction =
-  | { status: number; body?: unknown; headers?: Record<string, string>; afterStore?: boolean }
+  | {
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      afterStore?: boolean;
+      delayMs?: number;
+    }
   | { reset: true }
   | { delayMs: number };
 

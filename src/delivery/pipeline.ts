@@ -771,6 +771,9 @@ export class DeliveryPipeline {
       for (const e of events) theirs.add(e);
       this.#creates.push(session);
     }
+    // Sessions still waiting to ride along are created the classic way too.
+    for (const session of this.#inline) this.#creates.push(session);
+    this.#inline = [];
     for (const e of entries) if (!theirs.has(e)) this.#ready.push(e);
     // Back to waiting: dispatch counted them as handed to the network.
     this.#queuedCount += entries.length;
