@@ -159,6 +159,14 @@ function newSession(id: string, state: Session["state"]): Session {
   };
 }
 
+/**
+ * Whether this root's session can be created complete, with no PUT after: the root ended (its
+ * completion text is ready) and the session is its own (a shared one may gain turns).
+ */
+function createdComplete(root: Root): boolean {
+  return !root.start.shared && typeof root.end?.members === "string";
+}
+
 /** The session of refused roots: never sent. */
 const REFUSED = newSession("", "created");
 
@@ -568,7 +576,7 @@ export class DeliveryPipeline {
   /** A complete single-root session rides with its events; any other is created on its own. */
   #queueCreation(session: Session): void {
     const root = session.creator;
-    if (this.#inlineSessions && root && !root.start.shared && typeof root.end?.members === "string") {
+    if (this.#inlineSessions && root && createdComplete(root)) {
       session.inlineAt = performance.now();
       // Busy when the root's first event came hard on the heels of earlier work (see Entry.busy).
       session.inlineBusy = session.parked[0]?.busy === true;
@@ -598,7 +606,7 @@ export class DeliveryPipeline {
       return;
     }
     const startMembers = root.start.startMembers as string;
-    const complete = !root.start.shared && root.end !== undefined && typeof root.end.members === "string";
+    const complete = createdComplete(root);
     let json = `{"session_id":${JSON.stringify(session.id)},"session_name":${root.start.name},${startMembers}`;
     if (complete) {
       json += `,${root.end?.members as string}`;

@@ -183,6 +183,19 @@ describe("the packed package's entries", () => {
   });
 });
 
+/**
+ * Runs `args` (extra flags, then the script and its arguments) with Deno in the test app. The
+ * network is the handler's; --allow-sys and --allow-read are LangChain's (langsmith reads the home
+ * directory). Pass --allow-env to let the handler read HH_* defaults.
+ */
+function runDeno(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return run(
+    runtimeBinary("deno"),
+    ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-sys", "--no-prompt", ...args],
+    { cwd: app.dir, env: { ...env, DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1" } },
+  );
+}
+
 describe("runtimes", () => {
   it("Bun: traces a chain and a tool, and delivers at exit without flush()", {
     timeout: 120_000,
@@ -198,25 +211,7 @@ describe("runtimes", () => {
   it("Deno: traces a chain and a tool, and delivers at exit without flush()", {
     timeout: 120_000,
   }, async () => {
-    const deno = runtimeBinary("deno");
-    const out = await run(
-      deno,
-      // --allow-sys and --allow-read are LangChain's (langsmith reads the home directory); the
-      // handler needs the network, and the environment only to read HH_* defaults.
-      [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-env",
-        "--allow-read",
-        "--allow-sys",
-        "--no-prompt",
-        "main.js",
-      ],
-      {
-        cwd: app.dir,
-        env: { ...runtimeEnv("runtime-deno"), DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1" },
-      },
-    );
+    const out = await runDeno(["--allow-env", "main.js"], runtimeEnv("runtime-deno"));
     const result = JSON.parse(out.trim()) as Record<string, string>;
     expect(result).toMatchObject(TRACE_OUTPUT);
     expect(result.entry).toMatch(/honeyhive-langchain\/dist\/web\.js$/);
@@ -226,25 +221,10 @@ describe("runtimes", () => {
   it("Deno without --allow-env: options passed in code are enough (unreadable variables count as unset)", {
     timeout: 120_000,
   }, async () => {
-    const deno = runtimeBinary("deno");
-    const out = await run(
-      deno,
-      [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read",
-        "--allow-sys",
-        "--no-prompt",
-        "deno-no-env.js",
-        TEST_KEY,
-        hh.collector.url,
-        "runtime-deno-no-env",
-      ],
-      {
-        cwd: app.dir,
-        env: { ...process.env, DENO_DIR: join(app.dir, ".deno"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-      },
-    );
+    const out = await runDeno(["deno-no-env.js", TEST_KEY, hh.collector.url, "runtime-deno-no-env"], {
+      ...process.env,
+      NO_COLOR: "1",
+    });
     expect(JSON.parse(out.trim())).toEqual(TRACE_OUTPUT);
     expectTraced("runtime-deno-no-env");
   });
