@@ -77,7 +77,12 @@ async function viaTransport(bodies: Record<string, unknown>[]): Promise<{ sent: 
   const { pipeline } = delivery;
   // The session belongs to the app (as with parentEventId): only events go out, as on the raw side.
   const root = pipeline.beginRoot(
-    { sessionId, shared: true, managed: false, name: '""', startMembers: "" },
+    {
+      sessionId,
+      shared: true,
+      managed: false,
+      session: { sessionId, sessionName: "", source: '""', startTime: 0, inputs: "{}", metadata: "{}" },
+    },
     0,
   );
   if (!root) throw new Error("root refused");

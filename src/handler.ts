@@ -32,7 +32,6 @@ import {
 } from "./util/logger.js";
 import { timerDelay } from "./util/timeout.js";
 import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
-import { fitBody } from "./wire/snapshot.js";
 
 export interface FlushOptions {
   /**
@@ -536,10 +535,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     enrichment: EventEnrichment,
   ): boolean {
     const recorder = this.#recorder;
-    const delivery = this.#delivery;
-    if (!recorder || !delivery || this.#stopped) return false;
+    if (!recorder || this.#stopped) return false;
     try {
-      return this.#enrichSafely(method, targetId, sessionId, enrichment, recorder, delivery);
+      return this.#enrichSafely(method, targetId, sessionId, enrichment, recorder);
     } catch (error) {
       this.#reportError(error instanceof Error ? error : new Error(String(error)));
       return false;
@@ -552,7 +550,6 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     sessionId: string | undefined,
     enrichment: EventEnrichment,
     recorder: Recorder,
-    delivery: Delivery,
   ): boolean {
     // Snapshot first: a getter or Proxy that throws becomes a marker instead of an exception in the app.
     const parsed = enrichmentSchema.safeParse(toJsonSafe(enrichment, DEFAULT_LIMITS));
@@ -570,10 +567,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     for (const [key, value] of Object.entries({ ...rest, user_properties: userProperties })) {
       if (value !== undefined) fields[key as keyof Enrichment] = toJsonSafe(value, DEFAULT_LIMITS) as Dict;
     }
-    if (recorder.enrichOpen(targetId, fields)) return true;
-    const body: Record<string, string> = {};
-    for (const [key, value] of Object.entries(fields)) body[key] = JSON.stringify(value);
-    delivery.pipeline.update(targetId, sessionId, fitBody(body, this.#options.maxRequestBytes));
+    recorder.enrich(targetId, sessionId, fields);
     return true;
   }
 

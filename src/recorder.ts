@@ -4,7 +4,8 @@
  * here (inputs when a run starts, outputs when it ends), once, and nothing here does I/O or waits.
  */
 import type { ResolvedOptions } from "./config/options.js";
-import type { DeliveryPipeline, Root, Text } from "./delivery/pipeline.js";
+import type { Ready, Text } from "./delivery/items.js";
+import type { DeliveryPipeline, RootHandle } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
 import { sessionNameFor } from "./mapping/session-name.js";
 import { asObject } from "./mapping/values.js";
@@ -25,9 +26,16 @@ import {
   sessionIdFor,
   sessionKeyFor,
 } from "./runs/sessions.js";
+import {
+  type EventRecord,
+  eventBody,
+  type SessionEnd,
+  type SessionStart,
+  updateBody,
+} from "./wire/bodies.js";
 import type { EventType } from "./wire/contract.js";
 import { DEFAULT_LIMITS, MessageTextCache, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
-import { fitBody, jsonText, members, objectText } from "./wire/snapshot.js";
+import { jsonText, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
   runId: string;
@@ -107,7 +115,7 @@ export class Recorder {
     let sessionId: string;
     let parentEventId: string;
     let clock: Clock;
-    let delivery: Root | null;
+    let delivery: RootHandle | null;
     let root: RootInfo | undefined;
     let inputs: string;
     if (parent) {
@@ -146,7 +154,7 @@ export class Recorder {
       tags: run.tags,
       children: [],
     };
-    if (live(delivery)) this.#pipeline.hold(inputs.length);
+    if (live(delivery)) this.#pipeline.holdBytes(inputs.length);
     if (run.invocationParams) record.invocationParams = run.invocationParams;
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;
@@ -199,8 +207,16 @@ export class Recorder {
     return record ? record.delivery !== null : undefined;
   }
 
-  /** Merges app-supplied fields (snapshotted now) into a run that has not ended yet; false when it is not open. */
-  enrichOpen(runId: string, enrichment: Enrichment): boolean {
+  /**
+   * App-supplied fields (already snapshotted) for an event or session: merged into the run while it
+   * is open (they go with its event), else sent as an update after what was recorded before.
+   */
+  enrich(targetId: string, sessionId: string | undefined, enrichment: Enrichment): void {
+    if (this.#enrichOpen(targetId, enrichment)) return;
+    this.#pipeline.update(targetId, sessionId, updateBody(enrichment, this.#options.maxRequestBytes));
+  }
+
+  #enrichOpen(runId: string, enrichment: Enrichment): boolean {
     const record = this.#runs.get(runId);
     if (!record) return false;
     const into: Enrichment = record.enrichment ?? {};
@@ -237,38 +253,37 @@ export class Recorder {
     root: RootInfo,
     clock: Clock,
     inputs: string,
-  ): Root | null {
+  ): RootHandle | null {
     const o = this.#options;
     const sessionMetadata: Dict = { ...o.metadata, ...overrides.metadata };
     if (sessionKey && sessionId !== sessionKey) sessionMetadata.session_key = sessionKey;
     if (o.tags?.length) sessionMetadata.tags = o.tags;
     const userProperties =
       o.userProperties || overrides.userProperties
-        ? { ...o.userProperties, ...overrides.userProperties }
+        ? jsonText({ ...o.userProperties, ...overrides.userProperties }, this.#limits)
         : undefined;
-    const mask = this.#hooks.mask;
     const sessionName = sessionNameFor({
       chosen: overrides.sessionName ?? o.sessionName,
       runName: run.name,
       className: run.className,
     });
-    const startMembers = join({
+    const start = (inputsText: string, metadata: string): SessionStart => ({
+      sessionId,
+      sessionName,
       source: this.#source,
-      start_time: String(round(clock.wall)),
-      inputs: mask ? mask(inputs, "inputs", "session", sessionName) : inputs,
-      metadata: mask
-        ? mask(jsonText(sessionMetadata, this.#limits), "metadata", "session", sessionName)
-        : jsonText(sessionMetadata, this.#limits),
-      user_properties: userProperties ? jsonText(userProperties, this.#limits) : undefined,
+      startTime: round(clock.wall),
+      inputs: inputsText,
+      metadata,
+      userProperties,
     });
+    const maskedInputs = this.#mask(inputs, "inputs", "session", sessionName);
+    const metadata = this.#mask(jsonText(sessionMetadata, this.#limits), "metadata", "session", sessionName);
+    const session: Ready<SessionStart> =
+      typeof maskedInputs === "string" && typeof metadata === "string"
+        ? start(maskedInputs, metadata)
+        : Promise.all([maskedInputs, metadata]).then(([i, m]) => start(i, m));
     return this.#pipeline.beginRoot(
-      {
-        sessionId,
-        shared: root.shared,
-        managed: root.manageSession,
-        name: JSON.stringify(sessionName),
-        startMembers,
-      },
+      { sessionId, shared: root.shared, managed: root.manageSession, session },
       inputs.length,
     );
   }
@@ -282,7 +297,7 @@ export class Recorder {
       if (!record.hidden) this.#pipeline.dropEvent();
       return;
     }
-    this.#pipeline.hold(-record.inputs.length);
+    this.#pipeline.releaseBytes(record.inputs.length);
     // A hidden run's outputs go nowhere unless it is a root completing its session.
     if (record.hidden && !record.root?.manageSession) return;
     const outputs = end.error !== undefined && isEmpty(end.outputs) ? "{}" : this.#outputsText(end.outputs);
@@ -294,20 +309,24 @@ export class Recorder {
       this.#pipeline.event(delivery, record.runId, body, size);
     }
     if (record.root?.manageSession) {
-      const parts: Record<string, Text | undefined> = {
-        outputs: this.#mask(outputs, "outputs", "session", record.name),
-        end_time: String(endTime),
-        // A session that may span several roots gets its duration from HoneyHive (earliest to latest event).
-        duration: record.root.shared ? undefined : String(endTime - start),
-      };
       // UpdateEventRequest has no `error` field: a failed root is recorded in the session's metadata.
       const meta = end.error
         ? { error: end.error, ...(end.metadata ?? {}) }
         : end.metadata?.interrupted
           ? end.metadata
           : undefined;
-      if (meta) parts.metadata = jsonText(meta, this.#limits);
-      this.#pipeline.endRoot(delivery, { members: join(parts) });
+      const sessionEnd = (sessionOutputs: string): SessionEnd => ({
+        outputs: sessionOutputs,
+        endTime,
+        // A session that may span several roots gets its duration from HoneyHive (earliest to latest event).
+        duration: record.root?.shared ? undefined : endTime - start,
+        metadata: meta ? jsonText(meta, this.#limits) : undefined,
+      });
+      const masked = this.#mask(outputs, "outputs", "session", record.name);
+      this.#pipeline.endRoot(
+        delivery,
+        typeof masked === "string" ? sessionEnd(masked) : masked.then(sessionEnd),
+      );
     }
   }
 
@@ -363,50 +382,39 @@ export class Recorder {
       record.defersInputs && end.inputs !== undefined ? this.#inputsText(end.inputs) : record.inputs;
     const type = EVENT_TYPE[record.kind];
     const limits = this.#limits;
-    const max = o.maxRequestBytes;
-    if (!this.#hooks.mask) {
-      // The usual case (no mask): the body is written in one go, in the order of the fields below.
-      const eventId = JSON.stringify(record.runId);
-      // Most events of a chain have no metadata and no children: no walk for those.
-      const metadataText = hasKeys(metadata) ? jsonText(metadata, limits) : "{}";
-      const children = record.children.length ? JSON.stringify(record.children) : "[]";
-      let text = `{"event_id":${eventId},"session_id":${JSON.stringify(record.sessionId)},"parent_id":${JSON.stringify(record.parentEventId)},"event_type":"${type}","event_name":${JSON.stringify(record.name)},"source":${this.#source},"children_ids":${children},"start_time":${start},"end_time":${endTime},"duration":${endTime - start},"inputs":${inputs},"outputs":${outputs},"error":${JSON.stringify(end.error ?? null)},"metadata":${metadataText}`;
-      if (end.config) text += `,"config":${jsonText(end.config, limits)}`;
-      if (metrics) text += `,"metrics":${jsonText(metrics, limits)}`;
-      if (enrichment?.feedback) text += `,"feedback":${jsonText(enrichment.feedback, limits)}`;
-      if (enrichment?.user_properties)
-        text += `,"user_properties":${jsonText(enrichment.user_properties, limits)}`;
-      text += "}";
-      // Under the limit for sure (3 bytes a UTF-16 unit at most): done; else the general path cuts it.
-      if (text.length * 3 <= max) return text;
-    }
-    const fields: Record<string, Text | undefined> = {
-      event_id: JSON.stringify(record.runId),
-      session_id: JSON.stringify(record.sessionId),
-      parent_id: JSON.stringify(record.parentEventId),
-      event_type: `"${type}"`,
-      event_name: JSON.stringify(record.name),
+    const event: EventRecord = {
+      eventId: record.runId,
+      sessionId: record.sessionId,
+      parentId: record.parentEventId,
+      eventType: type,
+      eventName: record.name,
       source: this.#source,
-      children_ids: JSON.stringify(record.children),
-      start_time: String(start),
-      end_time: String(endTime),
-      // Not rounded again: duration is exactly end_time − start_time as HoneyHive will read them.
-      duration: String(endTime - start),
-      inputs: this.#mask(inputs, "inputs", type, record.name),
-      outputs: this.#mask(outputs, "outputs", type, record.name),
-      error: JSON.stringify(end.error ?? null),
-      metadata: this.#mask(jsonText(metadata, limits), "metadata", type, record.name),
+      childrenIds: record.children,
+      startTime: start,
+      endTime,
+      inputs,
+      outputs,
+      error: end.error ?? null,
+      // Most events of a chain have no metadata: no walk for those.
+      metadata: hasKeys(metadata) ? jsonText(metadata, limits) : "{}",
       config: end.config ? jsonText(end.config, limits) : undefined,
       metrics: metrics ? jsonText(metrics, limits) : undefined,
       feedback: enrichment?.feedback ? jsonText(enrichment.feedback, limits) : undefined,
-      user_properties: enrichment?.user_properties ? jsonText(enrichment.user_properties, limits) : undefined,
+      userProperties: enrichment?.user_properties ? jsonText(enrichment.user_properties, limits) : undefined,
     };
-    return resolveAll(fields, (f) => fitBody(f, max));
+    const max = this.#options.maxRequestBytes;
+    if (!this.#hooks.mask) return eventBody(event, max);
+    const maskedInputs = this.#mask(inputs, "inputs", type, record.name);
+    const maskedOutputs = this.#mask(outputs, "outputs", type, record.name);
+    const maskedMetadata = this.#mask(event.metadata, "metadata", type, record.name);
+    return Promise.all([maskedInputs, maskedOutputs, maskedMetadata]).then(([i, o, m]) =>
+      eventBody({ ...event, inputs: i, outputs: o, metadata: m }, max),
+    );
   }
 }
 
 /** A tree that is recorded: sampled, and not refused for memory. */
-function live(delivery: Root | null): delivery is Root {
+function live(delivery: RootHandle | null): delivery is RootHandle {
   return delivery !== null && !delivery.refused;
 }
 
@@ -419,29 +427,6 @@ function hasKeys(obj: Dict): boolean {
 
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === "object" && Object.keys(v as object).length === 0);
-}
-
-/** Members text of fields that may still be masked. */
-function join(fields: Record<string, Text | undefined>): Text {
-  return resolveAll(fields, members);
-}
-
-/** Applies `fn` to the fields once every masked one has its text (synchronously when none is pending). */
-function resolveAll(
-  fields: Record<string, Text | undefined>,
-  fn: (fields: Record<string, string | undefined>) => string,
-): Text {
-  let pending = false;
-  for (const key in fields) if (typeof fields[key] === "object") pending = true;
-  if (!pending) return fn(fields as Record<string, string | undefined>);
-  const keys = Object.keys(fields);
-  return Promise.all(keys.map((k) => fields[k])).then((values) => {
-    const out: Record<string, string | undefined> = {};
-    keys.forEach((k, i) => {
-      out[k] = values[i];
-    });
-    return fn(out);
-  });
 }
 
 /** Milliseconds to the microsecond: every start, end and duration goes through this one rounding. */

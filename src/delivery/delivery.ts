@@ -5,8 +5,9 @@
 
 import { createTransport } from "../runtime/platform.js";
 import type { Logger } from "../util/logger.js";
+import { DeliveryCounters, type FlushResult } from "./counters.js";
 import { Exporter } from "./exporter.js";
-import { DeliveryPipeline, type FlushResult } from "./pipeline.js";
+import { DeliveryPipeline } from "./pipeline.js";
 import type { TransportFactory } from "./transport.js";
 
 export interface DeliveryOptions {
@@ -45,18 +46,19 @@ export function createDelivery(o: DeliveryOptions): Delivery {
     requestTimeoutMs: o.requestTimeoutMs,
     maxResponseBytes: MAX_RESPONSE_BYTES,
   });
-  let pipeline: DeliveryPipeline | undefined;
+  const counters = new DeliveryCounters();
   const exporter = new Exporter(transport, {
     maxRetries: o.maxRetries,
     retryBudgetMs: o.retryBudgetMs,
     logger: o.logger,
     onError: o.onError,
-    onRetry: () => pipeline?.countRetry(),
+    counters,
     redact: o.redact,
     apiKey: o.apiKey,
   });
-  pipeline = new DeliveryPipeline(
+  const pipeline = new DeliveryPipeline(
     exporter,
+    counters,
     {
       concurrency: o.concurrency,
       batchSize: o.batchSize,
@@ -65,7 +67,6 @@ export function createDelivery(o: DeliveryOptions): Delivery {
       flushTimeoutMs: o.flushTimeoutMs,
       verbose: o.verbose,
       logger: o.logger,
-      onError: o.onError,
     },
     () => transport.destroy(),
   );

@@ -1,7 +1,8 @@
 /**
  * The HoneyHive exporter: sends one prepared request and retries it until it is delivered, finally
- * rejected, or out of budget. It knows HoneyHive's endpoints and what each status means; it knows
- * nothing about LangChain or about queueing.
+ * rejected, or out of budget. It owns HoneyHive's endpoints (delivery says what a request is for,
+ * `route` says where it goes) and what each status means; it knows nothing about LangChain or
+ * about queueing.
  */
 import { HoneyHiveDeliveryError } from "../errors.js";
 import { allowManyAbortListeners } from "../runtime/platform.js";
@@ -10,9 +11,15 @@ import { type Logger, scrubThenCut } from "../util/logger.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 import type { Transport } from "./transport.js";
 
+/** What a request is for; the exporter turns it into HoneyHive's method and path. */
+export type Endpoint =
+  | { kind: "event" }
+  | { kind: "batch" }
+  | { kind: "session" }
+  | { kind: "update"; id: string };
+
 export interface ExportRequest {
-  method: "POST" | "PUT";
-  path: string;
+  endpoint: Endpoint;
   json: string;
   /** For log lines: what this request carries, e.g. `event 0192…` or `3 events`. */
   describe: string;
@@ -33,7 +40,8 @@ export interface ExporterOptions {
   retryBudgetMs: number;
   logger: Logger;
   onError: (error: Error) => void;
-  onRetry: () => void;
+  /** Counts retries (delivery's one counters object). */
+  counters: { retried: number };
   /** Scrubs secrets from text that came from outside (server messages, network errors). */
   redact: (text: string) => string;
   /** The key to scrub from server text before it is cut (see scrubThenCut). */
@@ -55,9 +63,29 @@ function serverMessage(body: string, apiKey: string | undefined): string {
   return scrubThenCut(text, apiKey, 300) || "(empty response)";
 }
 
-/** `PUT /v1/events/:id`: what counts as "the same endpoint" when deciding a problem is repeated. */
+/** HoneyHive's Data Plane endpoints (OpenAPI v1). */
+function route(endpoint: Endpoint): { method: "POST" | "PUT"; path: string } {
+  switch (endpoint.kind) {
+    case "event":
+      return { method: "POST", path: "/v1/events" };
+    case "batch":
+      return { method: "POST", path: "/v1/events/batch" };
+    case "session":
+      return { method: "POST", path: "/v1/sessions" };
+    case "update":
+      return { method: "PUT", path: `/v1/events/${encodeURIComponent(endpoint.id)}` };
+  }
+}
+
+function describeRoute(endpoint: Endpoint): string {
+  const { method, path } = route(endpoint);
+  return `${method} ${path}`;
+}
+
+/** What counts as "the same endpoint" when deciding a problem is repeated (every PUT is one). */
 function endpointOf(request: ExportRequest): string {
-  return `${request.method} ${request.path.replace(/^\/v1\/events\/(?!batch$)[^/]+$/, "/v1/events/:id")}`;
+  const { method, path } = route(request.endpoint);
+  return request.endpoint.kind === "update" ? `${method} /v1/events/:id` : `${method} ${path}`;
 }
 
 export class Exporter {
@@ -106,7 +134,8 @@ export class Exporter {
           releaseProbe = resolve;
         });
       }
-      const result = await this.#client.send(request.method, request.path, request.json);
+      const { method, path } = route(request.endpoint);
+      const result = await this.#client.send(method, path, request.json);
       let wait: number | undefined;
       let why: string | undefined;
       let outcome: ExportOutcome | undefined;
@@ -160,7 +189,7 @@ export class Exporter {
       logger.debug(
         `retrying ${request.describe} in ${Math.round(delay)} ms (attempt ${attempt} failed: ${why})`,
       );
-      this.#options.onRetry();
+      this.#options.counters.retried++;
     }
   }
 
@@ -196,7 +225,7 @@ export class Exporter {
     status: number | undefined,
   ): void {
     const error = new HoneyHiveDeliveryError(
-      `giving up on ${request.describe} (${request.method} ${request.path}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
+      `giving up on ${request.describe} (${describeRoute(request.endpoint)}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
       status,
     );
     const now = Date.now();
@@ -228,7 +257,7 @@ export class Exporter {
       );
     } else if (status === undefined) {
       error = new HoneyHiveDeliveryError(
-        `cannot deliver ${request.describe} (${request.method} ${request.path}), and retrying will not help: ${message}`,
+        `cannot deliver ${request.describe} (${describeRoute(request.endpoint)}), and retrying will not help: ${message}`,
         undefined,
       );
     } else {
@@ -237,7 +266,7 @@ export class Exporter {
           ? " Is HH_API_URL / serverUrl the API's base URL (without /v1)?"
           : "";
       error = new HoneyHiveDeliveryError(
-        `HoneyHive rejected ${request.describe} (${request.method} ${request.path}) with ${status}: ${message}.${hint}`,
+        `HoneyHive rejected ${request.describe} (${describeRoute(request.endpoint)}) with ${status}: ${message}.${hint}`,
         status,
       );
     }

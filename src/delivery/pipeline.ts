@@ -1,55 +1,40 @@
 /**
- * The delivery pipeline: what sits between the recorder (which hands over finished, already
- * serialized events) and the exporter (which sends one request and retries it). In the manner of
- * OpenTelemetry's BatchSpanProcessor, with HoneyHive's ordering rule on top:
+ * The delivery pipeline: between the recorder (which hands over finished, already written events
+ * and session parts) and the exporter (which sends one request and retries it), in the manner of
+ * OpenTelemetry's BatchSpanProcessor. This file is the pump — timers, flush waiters, the exit
+ * drain, and handing requests to the exporter; the rules live in their own modules:
  *
- * - A session is created (`POST /v1/sessions`) before any of its events is sent, and a session or
- *   event is updated (`PUT /v1/events/{id}`) only after the events enqueued before the update were
- *   settled. Items waiting for that sit in per-session lists and hold no connection slot.
- * - Coalescing: an event after a quiet spell goes at once; while the app is busy (or requests are
- *   in flight) a ready event waits at most COALESCE_MS for others (a flush waits for nothing).
- *   Alone it goes as `POST /v1/events`, with others as `POST /v1/events/batch` by count and bytes.
- * - A root whose run ended before anything of its session was sent creates its session once,
- *   complete (outputs, end time); a long root creates it early and completes it with a PUT.
- * - Such a complete single-root session rides in the batch that carries its events, as their first
- *   item (`event_type: "session"`, HoneyHive's own model of a session: an event at the root of the
- *   tree), never split from them: one request per batch instead of one more per root. Sessions that
- *   may span roots (threads, fixed ids) and long roots use `POST /v1/sessions`, whose idempotent
- *   merge multi-turn needs. A server that refuses a session in a batch gets the same content again
- *   the classic way, and `POST /v1/sessions` from then on.
- * - Memory is bounded by characters of serialized JSON (≈ bytes), counted from the moment of
- *   recording: past `maxQueueBytes`, whole new roots are refused (the recorder records nothing of
- *   them); the rest of a started root and every completion are always accepted.
+ * - admission.ts: the byte budget (whole new roots refused past `maxQueueBytes`);
+ * - session-gate.ts: HoneyHive's ordering (sessions before their events, updates after what they
+ *   update, a short root's session created once and complete, riding in its events' batch);
+ * - batch-queue.ts: ready events, and the next request by count and bytes;
+ * - wire/bodies.ts writes every body; the exporter knows the endpoints and what statuses mean.
+ *
+ * Coalescing: an event after a quiet spell goes at once; while the app is busy (or requests are in
+ * flight) a ready event waits at most COALESCE_MS for others (a flush waits for nothing).
  */
 
 import { runSoon, unrefTimer } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
-import { fitJson } from "../wire/snapshot.js";
+import { type SessionEnd, sessionBody, sessionCompletionBody } from "../wire/bodies.js";
+import { ByteBudget } from "./admission.js";
+import { BatchQueue, type EventRequest, nextEventRequest } from "./batch-queue.js";
+import type { DeliveryCounters, DeliveryStats, FlushResult } from "./counters.js";
 import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
-import type { Exporter, ExportRequest } from "./exporter.js";
+import type { Endpoint, Exporter, ExportOutcome } from "./exporter.js";
+import {
+  type Item,
+  newSessionState,
+  type Ready,
+  type Root,
+  type RootHandle,
+  type RootStart,
+  type Text,
+} from "./items.js";
+import { type Creation, isReady, SessionGate } from "./session-gate.js";
 
-/** JSON text, or JSON text still being produced (an async mask). Never rejects. */
-export type Text = string | Promise<string>;
-
-export interface DeliveryStats {
-  /** Items recorded and not yet handed to the network. */
-  queued: number;
-  /** Items being sent or waiting between retries. */
-  inFlight: number;
-  /** Items (events, sessions, updates) the server accepted. */
-  sent: number;
-  retried: number;
-  failed: number;
-  /** Events not recorded because their root was refused (over `maxQueueBytes`). */
-  dropped: number;
-  /** Roots (whole sessions or turns) refused because `maxQueueBytes` was reached. */
-  droppedSessions: number;
-}
-
-export interface FlushResult extends DeliveryStats {
-  /** True when the deadline passed before everything recorded so far was settled. */
-  timedOut: boolean;
-}
+export type { DeliveryStats, FlushResult } from "./counters.js";
+export type { RootHandle, RootStart, Text } from "./items.js";
 
 export interface PipelineOptions {
   concurrency: number;
@@ -60,82 +45,6 @@ export interface PipelineOptions {
   /** One log line per delivered session, batch or update. */
   verbose: boolean;
   logger: Logger;
-  onError: (error: Error) => void;
-}
-
-/** What the recorder knows of a root run when it starts: its session's start fields as JSON text. */
-export interface RootStart {
-  sessionId: string;
-  /** The session may span several roots (a thread or fixed session id): no duration, completion by PUT. */
-  shared: boolean;
-  /** False when the session belongs to the app (linked into an existing trace): never created or completed here. */
-  managed: boolean;
-  /** The session's name as JSON text (`session_name`, or `event_name` of a session event). */
-  name: string;
-  /** `"source":…,"start_time":…,"inputs":…` and the other start fields, as JSON members. */
-  startMembers: Text;
-}
-
-export interface RootEnd {
-  /** `"outputs":…,"end_time":…` (and `duration` / `metadata` when they apply), as JSON members. */
-  members: Text;
-}
-
-interface Session {
-  id: string;
-  state: "new" | "creating" | "created";
-  /** The root that creates the session (the first one this process saw), while it is open or unsent. */
-  creator: Root | undefined;
-  /** Events waiting for the session to exist. */
-  parked: Entry[];
-  /** Updates waiting for the session's events to settle. */
-  parkedUpdates: Entry[];
-  /** Entries settled when the session exists (create markers). */
-  createWaiters: Entry[];
-  /** Events of this session enqueued and not yet settled. */
-  pending: number;
-  /** When its creation was first held back waiting for the creator root to end (0: not held). */
-  heldSince: number;
-  /** Waiting to ride in a batch with its events: since when, and whether the app was busy then. */
-  inlineAt: number;
-  inlineBusy: boolean;
-}
-
-/** A session sent inside a batch: what the classic creation needs if the server refuses it. */
-interface Inlined {
-  session: Session;
-  root: Root;
-  startMembers: string;
-  endMembers: string;
-  events: Entry[];
-}
-
-export interface Root {
-  /** Refused for memory: nothing of it is recorded; its events are only counted. */
-  refused: boolean;
-  session: Session;
-  start: RootStart;
-  end: RootEnd | undefined;
-  /** Its completion went out with the session's creation (no PUT needed). */
-  completed: boolean;
-}
-
-interface Entry {
-  seq: number;
-  /** When it was recorded (monotonic ms). */
-  at: number;
-  /** Recorded within COALESCE_MS of the item before it: the app is busy, so it may wait for company. */
-  busy?: boolean;
-  kind: "event" | "update" | "create";
-  session: Session | undefined;
-  json: Text;
-  /** Characters counted in the byte bound. */
-  size: number;
-  /** For updates. */
-  targetId?: string;
-  /** For a root's completion: settled without a request when the session's creation carried it. */
-  root?: Root;
-  describe: string;
 }
 
 interface FlushWaiter {
@@ -144,58 +53,35 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
-function newSession(id: string, state: Session["state"]): Session {
-  return {
-    id,
-    state,
-    creator: undefined,
-    parked: [],
-    parkedUpdates: [],
-    createWaiters: [],
-    pending: 0,
-    heldSince: 0,
-    inlineAt: 0,
-    inlineBusy: false,
-  };
-}
-
-/**
- * Whether this root's session can be created complete, with no PUT after: the root ended (its
- * completion text is ready) and the session is its own (a shared one may gain turns).
- */
-function createdComplete(root: Root): boolean {
-  return !root.start.shared && typeof root.end?.members === "string";
-}
-
-/** The session of refused roots: never sent. */
-const REFUSED = newSession("", "created");
-
 /**
  * How long work may wait to be coalesced: a session's creation for its root to end (so it is
- * created once, complete), and — while requests are in flight — ready events into fuller batches.
- * A flush waits for nothing.
+ * created once, complete), and — while the app is busy or requests are in flight — ready events
+ * into fuller batches. A flush waits for nothing.
  */
 const COALESCE_MS = 20;
 
-const BATCH_ENVELOPE = '{"events":[]}'.length;
+/** The root of refused trees: never sent. */
+const REFUSED: Root = {
+  refused: true,
+  session: newSessionState("", "created"),
+  start: {
+    sessionId: "",
+    shared: false,
+    managed: false,
+    session: { sessionId: "", sessionName: "", source: '""', startTime: 0, inputs: "{}", metadata: "{}" },
+  },
+  end: undefined,
+  completed: true,
+};
 
 export class DeliveryPipeline {
   readonly #exporter: Exporter;
   readonly #options: PipelineOptions;
-  readonly #sessions = new Map<string, Session>();
-  /** Shared sessions this process has created (bounded): later turns only complete them. */
-  readonly #createdShared = new Set<string>();
-  #incoming: Entry[] = [];
-  #ready: Entry[] = [];
-  #readyHead = 0;
-  #updates: Entry[] = [];
-  #creates: Session[] = [];
-  /** Complete single-root sessions waiting to ride in the next batch with their events. */
-  #inline: Session[] = [];
-  /** Cleared for good when the server refuses a session inside a batch. */
-  #inlineSessions = true;
-  /** Sessions whose creation is held back for their root to end (see COALESCE_MS). */
-  #held: Session[] = [];
+  readonly #counters: DeliveryCounters;
+  readonly #budget: ByteBudget;
+  readonly #ready = new BatchQueue();
+  readonly #gate: SessionGate;
+  #incoming: Item[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #outstanding = new Set<number>();
   #flushWaiters: FlushWaiter[] = [];
@@ -203,144 +89,92 @@ export class DeliveryPipeline {
   /** When the last item was recorded (monotonic ms). */
   #lastAt = Number.NEGATIVE_INFINITY;
   #active = 0;
-  #bytes = 0;
   #scheduled = false;
   #closed = false;
-  #dropWarned = false;
   /** Set when a flush or shutdown ran out of time: process exit must not wait again. */
   #exitBudgetSpent = false;
-  #queuedCount = 0;
-  #sent = 0;
-  #retried = 0;
-  #failed = 0;
-  #dropped = 0;
-  #droppedSessions = 0;
   readonly #onDestroy: () => Promise<void>;
 
-  constructor(exporter: Exporter, options: PipelineOptions, onDestroy: () => Promise<void>) {
+  constructor(
+    exporter: Exporter,
+    counters: DeliveryCounters,
+    options: PipelineOptions,
+    onDestroy: () => Promise<void>,
+  ) {
     this.#exporter = exporter;
+    this.#counters = counters;
     this.#options = options;
     this.#onDestroy = onDestroy;
-  }
-
-  countRetry(): void {
-    this.#retried++;
+    this.#budget = new ByteBudget(options.maxQueueBytes, options.logger, counters);
+    this.#gate = new SessionGate(this.#ready, COALESCE_MS);
   }
 
   // ---- the recorder's side ------------------------------------------------------------------
 
-  /** Characters recorded and not yet settled (open runs' snapshots included). */
-  get bytes(): number {
-    return this.#bytes;
+  /** Characters an open run's input snapshot holds (counted in the byte budget until it ends). */
+  holdBytes(size: number): void {
+    this.#budget.add(size);
   }
 
-  /** Counts (or, negative, releases) characters the recorder holds for open runs. */
-  hold(size: number): void {
-    this.#bytes += size;
+  releaseBytes(size: number): void {
+    this.#budget.release(size);
   }
 
   /**
-   * A root run starts. Past the byte bound it is refused whole (counted once as a dropped session;
-   * the recorder counts its events with `dropEvent`).
+   * A root run starts. Past the byte budget it is refused whole (counted once as a dropped session;
+   * the recorder counts its events with `dropEvent`). Null once shut down.
    */
-  beginRoot(start: RootStart, size: number): Root | null {
+  beginRoot(start: RootStart, size: number): RootHandle | null {
     if (this.#closed) return null;
-    if (this.#bytes + size > this.#options.maxQueueBytes) {
-      this.#droppedSessions++;
-      if (!this.#dropWarned) {
-        this.#dropWarned = true;
-        this.#options.logger.warn(
-          `dropping new sessions: ${this.#bytes} characters of events are waiting to be sent (maxQueueBytes ${this.#options.maxQueueBytes}). ` +
-            "Sessions already started are kept whole; stats().droppedSessions counts the rest. This is said once.",
-        );
-      }
-      return { refused: true, session: REFUSED, start, end: undefined, completed: true };
-    }
-    let session = this.#sessions.get(start.sessionId);
-    if (!session) {
-      const known = !start.managed || (start.shared && this.#createdShared.has(start.sessionId));
-      session = newSession(start.sessionId, known ? "created" : "new");
-      this.#sessions.set(session.id, session);
-    }
-    const root: Root = { refused: false, session, start, end: undefined, completed: false };
-    if (session.state === "new" && !session.creator) session.creator = root;
-    return root;
+    if (!this.#budget.admitRoot(size)) return REFUSED;
+    return this.#gate.open(start);
   }
 
   /** An event of a root that was let in (never refused: a started root is kept whole). */
-  event(root: Root, eventId: string, json: Text, size: number): void {
-    root.session.pending++;
-    this.#enqueue({
-      seq: 0,
-      at: 0,
-      kind: "event",
-      session: root.session,
-      json,
-      size,
-      describe: `event ${eventId}`,
-    });
+  event(handle: RootHandle, eventId: string, json: Text, size: number): void {
+    const root = handle as Root;
+    this.#gate.eventRecorded(root);
+    this.#enqueue("event", root.session, json, size, `event ${eventId}`);
   }
 
   /** Counts an event of a refused root. */
   dropEvent(): void {
-    this.#dropped++;
+    this.#counters.dropped++;
   }
 
   /** The root ended: its session is completed (with its creation when nothing was sent yet). */
-  endRoot(root: Root, end: RootEnd): void {
+  endRoot(handle: RootHandle, end: Ready<SessionEnd>): void {
+    const root = handle as Root;
     root.end = end;
     const session = root.session;
     // The creation may still carry the completion; a marker makes sure the session gets created.
-    this.#enqueue({
-      seq: 0,
-      at: 0,
-      kind: "create",
+    this.#enqueue("create", session, "", 0, `session ${session.id}`);
+    const max = this.#options.maxRequestBytes;
+    const json = isReady(end)
+      ? sessionCompletionBody(end, max)
+      : end.then((e) => sessionCompletionBody(e, max));
+    const item = this.#enqueue(
+      "update",
       session,
-      json: "",
-      size: 0,
-      describe: `session ${session.id}`,
-    });
-    this.#enqueue({
-      seq: 0,
-      at: 0,
-      kind: "update",
-      session,
-      json: typeof end.members === "string" ? `{${end.members}}` : end.members.then((m) => `{${m}}`),
-      size: typeof end.members === "string" ? end.members.length : 0,
-      targetId: session.id,
-      describe: `completion of session ${session.id}`,
-      root,
-    });
+      json,
+      typeof json === "string" ? json.length : 0,
+      `completion of session ${session.id}`,
+    );
+    item.targetId = session.id;
+    item.root = root;
   }
 
   /** An update of an event or session after the fact (feedback, metrics…): after what came before. */
-  update(targetId: string, sessionId: string | undefined, json: Text): void {
-    const session = sessionId ? this.#sessions.get(sessionId) : undefined;
-    const size = typeof json === "string" ? json.length : 0;
-    this.#enqueue({
-      seq: 0,
-      at: 0,
-      kind: "update",
-      session,
-      json,
-      size,
-      targetId,
-      describe: `update of ${targetId}`,
-    });
+  update(targetId: string, sessionId: string | undefined, json: string): void {
+    const session = sessionId ? this.#gate.session(sessionId) : undefined;
+    const item = this.#enqueue("update", session, json, json.length, `update of ${targetId}`);
+    item.targetId = targetId;
   }
 
   // ---- flush, shutdown, exit ----------------------------------------------------------------
 
   stats(): DeliveryStats {
-    return {
-      queued: this.#queuedCount,
-      inFlight: this.#outstanding.size - this.#queuedCount,
-      sent: this.#sent,
-      retried: this.#retried,
-      failed: this.#failed,
-      dropped: this.#dropped,
-      droppedSessions: this.#droppedSessions,
-    };
+    return this.#counters.stats(this.#outstanding.size);
   }
 
   /** Resolves when everything enqueued before this call is settled, or at the deadline. Never rejects. */
@@ -404,17 +238,26 @@ export class DeliveryPipeline {
 
   // ---- the pump -----------------------------------------------------------------------------
 
-  #enqueue(entry: Entry): void {
-    entry.seq = ++this.#seq;
-    entry.at = performance.now();
-    entry.busy = entry.at - this.#lastAt < COALESCE_MS;
-    this.#lastAt = entry.at;
-    this.#outstanding.add(entry.seq);
-    this.#queuedCount++;
-    this.#bytes += entry.size;
-    this.#incoming.push(entry);
+  #enqueue(kind: Item["kind"], session: Item["session"], json: Text, size: number, describe: string): Item {
+    const at = performance.now();
+    const item: Item = {
+      seq: ++this.#seq,
+      at,
+      busy: at - this.#lastAt < COALESCE_MS,
+      kind,
+      session,
+      json,
+      size,
+      describe,
+    };
+    this.#lastAt = at;
+    this.#outstanding.add(item.seq);
+    this.#counters.queued++;
+    this.#budget.add(size);
+    this.#incoming.push(item);
     registerExitDrain(this);
     this.#schedule();
+    return item;
   }
 
   #schedule(): void {
@@ -441,58 +284,48 @@ export class DeliveryPipeline {
     return this.#mayWait && (this.#active > 0 || busy === true);
   }
 
-  /** Sorts new entries into the lists they wait in, then fills the free connection slots. */
+  /** Sorts new items into what they wait for, then fills the free connection slots. */
   #pump(): void {
+    const gate = this.#gate;
+    const now = performance.now();
+    const mayWait = this.#mayWait;
     const incoming = this.#incoming;
     if (incoming.length) {
       this.#incoming = [];
-      for (const entry of incoming) this.#sort(entry);
+      for (const item of incoming) this.#sort(item, now, mayWait);
     }
-    const now = performance.now();
-    let wakeIn = Number.POSITIVE_INFINITY;
-    if (this.#held.length) {
-      const still: Session[] = [];
-      for (const s of this.#held) {
-        if (s.state !== "new") continue;
-        const waited = now - s.heldSince;
-        if (!s.creator || s.creator.end || waited >= COALESCE_MS || !this.#mayWait) this.#requestCreation(s);
-        else {
-          still.push(s);
-          wakeIn = Math.min(wakeIn, COALESCE_MS - waited);
-        }
-      }
-      this.#held = still;
-    }
+    let wakeIn = gate.releaseHeld(now, mayWait);
+    this.#takeGateOutputs();
     const { concurrency, batchSize } = this.#options;
     while (this.#active < concurrency) {
-      const session = this.#creates.shift();
-      if (session) {
-        this.#create(session);
+      const creation = gate.takeCreation();
+      if (creation) {
+        this.#create(creation);
         continue;
       }
-      const readyCount = this.#ready.length - this.#readyHead;
-      if (readyCount > 0 || this.#inline.length > 0) {
+      if (this.#ready.size > 0 || gate.inline.length > 0) {
         // The oldest waiting item decides: an inline session, or the head of the ready events.
-        const head = readyCount > 0 ? (this.#ready[this.#readyHead] as Entry) : undefined;
-        const first = this.#inline[0];
+        const head = this.#ready.peek();
+        const first = gate.inline[0];
         const useInline = first !== undefined && (head === undefined || first.inlineAt < head.at);
-        const at = useInline ? first.inlineAt : (head as Entry).at;
+        const at = useInline ? first.inlineAt : (head as Item).at;
         const busy = useInline ? first.inlineBusy : head?.busy;
         const waited = now - at;
-        if (!this.#coalescing(busy) || this.#waitingItems(batchSize) >= batchSize || waited >= COALESCE_MS) {
-          this.#sendEvents();
+        if (!this.#coalescing(busy) || gate.waitingItems(batchSize) >= batchSize || waited >= COALESCE_MS) {
+          const request = nextEventRequest(gate, this.#ready, this.#options);
+          if (request) this.#sendEvents(request);
           continue;
         }
         wakeIn = Math.min(wakeIn, COALESCE_MS - waited);
       }
-      const update = this.#updates.shift();
+      const update = gate.updates.shift();
       if (update) {
-        this.#dispatch([update], {
-          method: "PUT",
-          path: `/v1/events/${encodeURIComponent(update.targetId ?? "")}`,
-          json: fitJson(update.json as string, this.#options.maxRequestBytes),
-          describe: update.describe,
-        });
+        this.#dispatch(
+          [update],
+          { kind: "update", id: update.targetId ?? "" },
+          update.json as string,
+          update.describe,
+        );
         continue;
       }
       break;
@@ -510,135 +343,64 @@ export class DeliveryPipeline {
     }
   }
 
-  #sort(entry: Entry): void {
-    if (typeof entry.json !== "string") {
+  #sort(item: Item, now: number, mayWait: boolean): void {
+    if (typeof item.json !== "string") {
       // Still being masked: it joins again when its text is ready (masks are bounded in time).
-      void entry.json.then((json) => {
-        entry.json = json;
-        this.#incoming.push(entry);
+      void item.json.then((json) => {
+        item.json = json;
+        this.#incoming.push(item);
         this.#schedule();
       });
       return;
     }
-    const session = entry.session;
-    if (entry.kind === "create") {
-      if (!session || session.state === "created") this.#settle([entry], undefined);
-      else {
-        session.createWaiters.push(entry);
-        this.#requestCreation(session);
+    this.#gate.sort(item, now, mayWait);
+  }
+
+  /** What the gate settled without a request, and creations waiting for masked start texts. */
+  #takeGateOutputs(): void {
+    const gate = this.#gate;
+    if (gate.settled.length) {
+      const settled = gate.settled;
+      gate.settled = [];
+      this.#settle(settled, undefined);
+    }
+    if (gate.awaitingStart.length) {
+      for (const session of gate.awaitingStart) {
+        const start = session.creator?.start;
+        if (!start) continue;
+        void Promise.resolve(start.session).then((texts) => {
+          start.session = texts;
+          gate.startReady(session, performance.now());
+          this.#schedule();
+        });
       }
-      return;
+      gate.awaitingStart = [];
     }
-    if (entry.kind === "event") {
-      if (!session || session.state === "created") this.#ready.push(entry);
-      else {
-        session.parked.push(entry);
-        if (session.state === "new" && session.creator && !session.creator.end && this.#mayWait) {
-          // Give the root a moment to end, so its session is created once, complete (most chains
-          // end within it; a long agent's session is created after it, and its events stream).
-          if (!session.heldSince) {
-            session.heldSince = entry.at;
-            this.#held.push(session);
-          }
-        } else this.#requestCreation(session);
-      }
-      return;
-    }
-    // An update.
-    const root = entry.root;
-    if (root?.completed) {
-      this.#settle([entry], undefined);
-      return;
-    }
-    if (!session || (session.state === "created" && session.pending === 0)) this.#updates.push(entry);
-    else {
-      session.parkedUpdates.push(entry);
-      this.#requestCreation(session);
-    }
-  }
-
-  #requestCreation(session: Session): void {
-    if (session.state !== "new") return;
-    session.state = "creating";
-    const start = session.creator?.start;
-    if (start && typeof start.startMembers !== "string") {
-      // Its inputs are still being masked: queue the creation when they are ready (no slot held).
-      void start.startMembers.then((text) => {
-        start.startMembers = text;
-        this.#queueCreation(session);
-        this.#schedule();
-      });
-      return;
-    }
-    this.#queueCreation(session);
-  }
-
-  /** A complete single-root session rides with its events; any other is created on its own. */
-  #queueCreation(session: Session): void {
-    const root = session.creator;
-    if (this.#inlineSessions && root && createdComplete(root)) {
-      session.inlineAt = performance.now();
-      // Busy when the root's first event came hard on the heels of earlier work (see Entry.busy).
-      session.inlineBusy = session.parked[0]?.busy === true;
-      this.#inline.push(session);
-    } else this.#creates.push(session);
-  }
-
-  /** Items that could go in the next batch, counted up to `limit`. */
-  #waitingItems(limit: number): number {
-    let n = this.#ready.length - this.#readyHead;
-    for (const s of this.#inline) {
-      if (n >= limit) break;
-      n += 1 + s.parked.length;
-    }
-    return n;
   }
 
   /**
    * POST /v1/sessions. A creator root that already ended is sent complete, so it needs no PUT;
    * a shared session (thread, fixed id) is completed by PUT, since a repeat POST changes nothing.
    */
-  #create(session: Session): void {
-    const root = session.creator;
-    session.creator = undefined;
-    if (!root) {
-      this.#created(session);
+  #create({ session, root, start, end }: Creation): void {
+    if (!root || !start) {
+      this.#gate.created(session, root, false);
+      this.#afterGate();
       return;
     }
-    const startMembers = root.start.startMembers as string;
-    const complete = createdComplete(root);
-    let json = `{"session_id":${JSON.stringify(session.id)},"session_name":${root.start.name},${startMembers}`;
-    if (complete) {
-      json += `,${root.end?.members as string}`;
-      root.completed = true;
-    }
-    json = fitJson(`${json}}`, this.#options.maxRequestBytes);
-    // Sent once: the root stays reachable from recently ended runs (for late children), its texts need not.
-    root.start.startMembers = "";
-    if (complete && root.end) root.end.members = "";
-    const marker: Entry = {
-      seq: 0,
-      at: 0,
-      kind: "create",
-      session,
-      json,
-      size: 0,
-      describe: `session ${session.id}`,
-    };
+    const json = sessionBody(start, end, this.#options.maxRequestBytes);
+    const describe = `session ${session.id}`;
     this.#active++;
     void this.#exporter
-      .export({ method: "POST", path: "/v1/sessions", json, describe: marker.describe })
+      .export({ endpoint: { kind: "session" }, json, describe })
       .then((outcome) => {
         if (outcome === "sent") {
-          this.#sent++;
+          this.#counters.sent++;
           if (this.#options.verbose)
-            this.#options.logger.info(`delivered ${marker.describe}${complete ? " (complete)" : ""}`);
-        } else this.#failed++;
-        if (root.start.shared && outcome === "sent") {
-          if (this.#createdShared.size >= 10_000) this.#createdShared.clear();
-          this.#createdShared.add(session.id);
-        }
-        this.#created(session);
+            this.#options.logger.info(`delivered ${describe}${end ? " (complete)" : ""}`);
+        } else this.#counters.failed++;
+        this.#gate.created(session, root, outcome === "sent");
+        this.#afterGate();
       })
       .finally(() => {
         this.#active--;
@@ -646,205 +408,75 @@ export class DeliveryPipeline {
       });
   }
 
-  /** The session exists (or its creation was given up on: its events go anyway, the server may still take them). */
-  #created(session: Session): void {
-    session.state = "created";
-    for (const e of session.parked) this.#ready.push(e);
-    session.parked = [];
-    const waiters = session.createWaiters;
-    session.createWaiters = [];
-    this.#settle(waiters, undefined);
-    this.#releaseUpdates(session);
-    this.#forget(session);
-    this.#schedule();
+  #sendEvents(request: EventRequest): void {
+    this.#dispatch(request.items, { kind: request.kind }, request.json, request.describe, request);
   }
 
-  #releaseUpdates(session: Session): void {
-    if (session.state !== "created" || session.pending !== 0 || session.parkedUpdates.length === 0) return;
-    for (const u of session.parkedUpdates) {
-      if (u.root?.completed) this.#settle([u], undefined);
-      else this.#updates.push(u);
-    }
-    session.parkedUpdates = [];
-  }
-
-  /** Drops a session's state once nothing refers to it (open roots keep it through their record). */
-  #forget(session: Session): void {
-    if (
-      session.state === "created" &&
-      session.pending === 0 &&
-      session.parked.length === 0 &&
-      session.parkedUpdates.length === 0 &&
-      session.createWaiters.length === 0 &&
-      this.#sessions.get(session.id) === session
-    ) {
-      this.#sessions.delete(session.id);
-    }
-  }
-
-  /**
-   * The next request for events: inline sessions first (each with its parked events, never split),
-   * then ready events, by count and bytes. A lone ready event goes as `POST /v1/events`.
-   */
-  #sendEvents(): void {
-    const { batchSize, maxRequestBytes } = this.#options;
-    const entries: Entry[] = [];
-    const parts: string[] = [];
-    const inlined: Inlined[] = [];
-    let size = BATCH_ENVELOPE;
-    while (this.#inline.length) {
-      const session = this.#inline[0] as Session;
-      const root = session.creator as Root;
-      const startMembers = root.start.startMembers as string;
-      const endMembers = root.end?.members as string;
-      const id = JSON.stringify(session.id);
-      const json = `{"event_id":${id},"session_id":${id},"event_type":"session","event_name":${root.start.name},${startMembers},${endMembers}}`;
-      let groupSize = json.length + 1;
-      for (const e of session.parked) groupSize += (e.json as string).length + 1;
-      const groupCount = 1 + session.parked.length;
-      if (parts.length + groupCount > batchSize || size + groupSize > maxRequestBytes) {
-        if (parts.length > 0) break;
-        // Too big to ride along even alone: created on its own (POST /v1/sessions fits any size).
-        this.#inline.shift();
-        this.#creates.push(session);
-        return;
-      }
-      this.#inline.shift();
-      session.creator = undefined;
-      root.completed = true;
-      // Sent once: the root stays reachable from recently ended runs (for late children), its texts need not.
-      root.start.startMembers = "";
-      if (root.end) root.end.members = "";
-      const events = session.parked;
-      session.parked = [];
-      inlined.push({ session, root, startMembers, endMembers, events });
-      parts.push(json);
-      for (const e of events) {
-        parts.push(e.json as string);
-        entries.push(e);
-      }
-      size += groupSize;
-    }
-    while (parts.length < batchSize && this.#readyHead < this.#ready.length) {
-      const next = this.#ready[this.#readyHead] as Entry;
-      const add = (next.json as string).length + 1;
-      // The first item always goes (every event alone fits a request: it was cut to size).
-      if (parts.length > 0 && size + add > maxRequestBytes) break;
-      this.#takeReady();
-      parts.push(next.json as string);
-      entries.push(next);
-      size += add;
-    }
-    if (inlined.length === 0 && entries.length === 1) {
-      const only = entries[0] as Entry;
-      this.#dispatch(entries, {
-        method: "POST",
-        path: "/v1/events",
-        json: parts[0] as string,
-        describe: only.describe,
+  #dispatch(items: Item[], endpoint: Endpoint, json: string, describe: string, events?: EventRequest): void {
+    const inlined = events?.inlined ?? [];
+    this.#active++;
+    this.#counters.queued -= items.length;
+    void this.#exporter
+      .export({ endpoint, json, describe, hasFallback: inlined.length > 0 })
+      .then((outcome: ExportOutcome) => {
+        if (outcome === "refused") {
+          this.#inlineRefused(items, events as EventRequest);
+          return;
+        }
+        if (outcome === "sent" && this.#options.verbose) this.#options.logger.info(`delivered ${describe}`);
+        for (const { session, root } of inlined) {
+          if (outcome === "sent") this.#counters.sent++;
+          else this.#counters.failed++;
+          this.#gate.created(session, root, outcome === "sent");
+        }
+        this.#settle(items, outcome);
+        this.#afterGate();
+      })
+      .finally(() => {
+        this.#active--;
+        this.#pump();
       });
-      return;
-    }
-    const describe =
-      inlined.length > 0
-        ? `a batch of ${entries.length} events with ${inlined.length} session${inlined.length > 1 ? "s" : ""}`
-        : `a batch of ${parts.length} events`;
-    this.#dispatch(
-      entries,
-      {
-        method: "POST",
-        path: "/v1/events/batch",
-        json: `{"events":[${parts.join(",")}]}`,
-        describe,
-        hasFallback: inlined.length > 0,
-      },
-      inlined,
-    );
   }
 
   /** The server refused sessions inside a batch: everything in it goes again, the classic way. */
-  #sendInlinedClassically(entries: Entry[], inlined: Inlined[]): void {
-    this.#inlineSessions = false;
+  #inlineRefused(items: Item[], request: EventRequest): void {
     // Not a warning: nothing is lost, and an event the server refuses is reported when it goes alone.
     this.#options.logger.debug(
       "the server refused a batch that carried sessions as events: its sessions and events go again separately, and sessions are created with POST /v1/sessions from now on",
     );
-    const theirs = new Set<Entry>();
-    for (const { session, root, startMembers, endMembers, events } of inlined) {
-      root.start.startMembers = startMembers;
-      if (root.end) root.end.members = endMembers;
-      root.completed = false;
-      session.creator = root;
-      session.parked = [...events, ...session.parked];
-      for (const e of events) theirs.add(e);
-      this.#creates.push(session);
-    }
-    // Sessions still waiting to ride along are created the classic way too.
-    for (const session of this.#inline) this.#creates.push(session);
-    this.#inline = [];
-    for (const e of entries) if (!theirs.has(e)) this.#ready.push(e);
+    const theirs = new Set<Item>();
+    for (const { events } of request.inlined) for (const e of events) theirs.add(e);
+    this.#gate.inlineRefused(request.inlined);
+    for (const e of items) if (!theirs.has(e)) this.#ready.push(e);
     // Back to waiting: dispatch counted them as handed to the network.
-    this.#queuedCount += entries.length;
+    this.#counters.queued += items.length;
   }
 
-  #takeReady(): Entry | undefined {
-    const entry = this.#ready[this.#readyHead++];
-    // Taken entries must not stay reachable (they hold whole event bodies).
-    if (this.#readyHead >= this.#ready.length) {
-      this.#ready = [];
-      this.#readyHead = 0;
-    } else if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
-      this.#ready = this.#ready.slice(this.#readyHead);
-      this.#readyHead = 0;
-    }
-    return entry;
+  /** The gate may have released items: settle what it settled, and let the pump send the rest. */
+  #afterGate(): void {
+    this.#takeGateOutputs();
+    this.#schedule();
   }
 
-  #dispatch(entries: Entry[], request: ExportRequest, inlined: Inlined[] = []): void {
-    this.#active++;
-    this.#queuedCount -= entries.length;
-    void this.#exporter
-      .export(request)
-      .then((outcome) => {
-        if (outcome === "refused") {
-          this.#sendInlinedClassically(entries, inlined);
-          return;
-        }
-        if (outcome === "sent" && this.#options.verbose)
-          this.#options.logger.info(`delivered ${request.describe}`);
-        for (const { session } of inlined) {
-          if (outcome === "sent") this.#sent++;
-          else this.#failed++;
-          this.#created(session);
-        }
-        this.#settle(entries, outcome);
-      })
-      .finally(() => {
-        this.#active--;
-        this.#pump();
-      });
-  }
-
-  /** Entries are done (sent, failed for good, or settled without a request of their own). */
-  #settle(entries: Entry[], outcome: "sent" | "failed" | "aborted" | undefined): void {
-    for (const entry of entries) {
-      if (!this.#outstanding.delete(entry.seq)) continue;
-      if (outcome === undefined) this.#queuedCount--;
-      else if (outcome === "sent") this.#sent++;
-      else this.#failed++;
-      this.#bytes -= entry.size;
-      const session = entry.session;
+  /** Items are done (sent, failed for good, or settled without a request of their own). */
+  #settle(items: Item[], outcome: "sent" | "failed" | "aborted" | undefined): void {
+    const counters = this.#counters;
+    for (const item of items) {
+      if (!this.#outstanding.delete(item.seq)) continue;
+      if (outcome === undefined) counters.queued--;
+      else if (outcome === "sent") counters.sent++;
+      else counters.failed++;
+      this.#budget.release(item.size);
+      const session = item.session;
       if (session) {
-        if (entry.kind === "event") {
-          session.pending--;
-          if (session.pending === 0) this.#releaseUpdates(session);
-        }
+        if (item.kind === "event") this.#gate.eventSettled(session);
         // Whatever settled last lets the session's state go (a thread's session included).
-        this.#forget(session);
+        this.#gate.forget(session);
       }
-      entry.json = "";
-      for (const w of this.#flushWaiters) if (entry.seq <= w.target) w.remaining--;
+      item.json = "";
+      for (const w of this.#flushWaiters) if (item.seq <= w.target) w.remaining--;
     }
+    if (this.#gate.settled.length) this.#takeGateOutputs();
     if (this.#outstanding.size === 0) unregisterExitDrain(this);
     if (this.#flushWaiters.length === 0) return;
     const done = this.#flushWaiters.filter((w) => w.remaining <= 0);

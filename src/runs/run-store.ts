@@ -8,7 +8,7 @@
  * ancestor. Open-run state is bounded in count and age, so runs that never end (a consumer that
  * breaks out of a stream) cannot leak.
  */
-import type { Root } from "../delivery/pipeline.js";
+import type { RootHandle } from "../delivery/items.js";
 import type { Dict } from "../mapping/langchain-objects.js";
 import { GenerationalMap } from "../util/generational-map.js";
 
@@ -48,7 +48,7 @@ export interface RunRecord {
   clock: Clock;
   startPerf: number;
   /** Where the tree is delivered; null when it is not recorded (not sampled, or refused for memory). */
-  delivery: Root | null;
+  delivery: RootHandle | null;
   /** The inputs as JSON text, taken when the run started. */
   inputs: string;
   metadata: Dict | undefined;
@@ -69,7 +69,7 @@ interface Tombstone {
   /** The event id a late child of this run should attach to. */
   visibleId: string;
   clock: Clock;
-  delivery: Root | null;
+  delivery: RootHandle | null;
 }
 
 /** Recently ended runs remembered for late children: between this many and twice as many. */
