@@ -274,7 +274,9 @@ describe("permanent failures", () => {
     expect(errors).toEqual([]);
     expect(lines.filter((l) => l.level === "warn" || l.level === "error")).toEqual([]);
     const { requests } = hh.collector;
-    expect(requests.filter((r) => r.status === 400)).toHaveLength(1);
+    // The batch, then its first session item alone: that shows the server takes no session items
+    // (SPEC §5: fall back to POST /v1/sessions only when the session item itself is refused).
+    expect(requests.filter((r) => r.status === 400)).toHaveLength(2);
     expect(requests.filter((r) => r.path === "/v1/sessions" && r.status === 200)).toHaveLength(5);
     for (const s of hh.collector.sessions) {
       expect(
@@ -299,7 +301,8 @@ describe("permanent failures", () => {
     const result = await handler.flush({ timeoutMs: 15_000 });
     expect(result).toMatchObject({ failed: 0, timedOut: false });
     expectAllOnce(6);
-    expect(hh.collector.requests.filter((r) => r.status === 400)).toHaveLength(1);
+    // The first batch and its session item alone; the sessions waiting behind it never ride along.
+    expect(hh.collector.requests.filter((r) => r.status === 400)).toHaveLength(2);
   });
 
   it("401 is reported once as a key problem, and the key appears in no log line, error or event", async () => {

@@ -3,6 +3,8 @@
  * put together from them and from the complete sessions waiting to ride along — by count and by
  * characters, a session never split from its events.
  */
+
+import { utf8ByteLength } from "../runtime/platform.js";
 import {
   BATCH_ENVELOPE_LENGTH,
   batchBody,
@@ -48,67 +50,124 @@ export interface BatchLimits {
   maxRequestBytes: number;
 }
 
-/** One request for events: a lone event (`POST /v1/events`), or a batch (`POST /v1/events/batch`). */
-export type EventRequest =
-  | { kind: "event"; items: Item[]; json: string; describe: string; inlined: [] }
-  | { kind: "batch"; items: Item[]; json: string; describe: string; inlined: Inlined[] };
+/** One item of a request: an event, or a complete session riding with its events (which follow it). */
+export interface Unit {
+  json: string;
+  /** UTF-8 bytes of `json`. */
+  bytes: number;
+  item?: Item;
+  inlined?: Inlined;
+}
+
+/** The next request for events, in order: each inline session unit before its events. */
+export interface EventRequest {
+  units: Unit[];
+  /** The event items among the units. */
+  items: Item[];
+  inlined: Inlined[];
+}
 
 /**
  * The next request for events: inline sessions first (each with its parked events), then ready
- * events, up to `batchSize` items and `maxRequestBytes` characters. Undefined when the session at
- * the head is too big to ride along even alone: it was handed to the classic creation instead.
+ * events, up to `batchSize` items and `maxRequestBytes` UTF-8 bytes (a proxy counts bytes, not
+ * characters). Undefined when the session at the head is too big to ride along even alone: it was
+ * handed to the classic creation instead.
  */
 export function nextEventRequest(
   gate: SessionGate,
   queue: BatchQueue,
   { batchSize, maxRequestBytes }: BatchLimits,
 ): EventRequest | undefined {
+  const units: Unit[] = [];
   const items: Item[] = [];
-  const parts: string[] = [];
   const inlined: Inlined[] = [];
   let size = BATCH_ENVELOPE_LENGTH;
   for (let session = gate.inline[0]; session !== undefined; session = gate.inline[0]) {
     const root = session.creator;
     if (!root) break;
-    let groupSize = 0;
-    for (const e of session.parked) groupSize += (e.json as string).length + 1;
-    const itemJson = sessionItemOf(root);
-    groupSize += itemJson.length + 1;
+    const json = sessionItemOf(root);
+    const bytes = utf8ByteLength(json);
+    let groupSize = bytes + 1;
+    for (const e of session.parked) groupSize += itemBytes(e) + 1;
     const groupCount = 1 + session.parked.length;
-    if (parts.length + groupCount > batchSize || size + groupSize > maxRequestBytes) {
-      if (parts.length > 0) break;
+    if (units.length + groupCount > batchSize || size + groupSize > maxRequestBytes) {
+      if (units.length > 0) break;
       // Too big to ride along even alone: created on its own (POST /v1/sessions fits any size).
       gate.inlineToClassic();
       return undefined;
     }
     const taken = gate.takeInline();
     inlined.push(taken);
-    parts.push(itemJson);
+    units.push({ json, bytes, inlined: taken });
     for (const e of taken.events) {
-      parts.push(e.json as string);
+      units.push({ json: e.json as string, bytes: itemBytes(e), item: e });
       items.push(e);
     }
     size += groupSize;
   }
-  while (parts.length < batchSize && queue.size > 0) {
+  while (units.length < batchSize && queue.size > 0) {
     const next = queue.peek() as Item;
-    const add = (next.json as string).length + 1;
+    const bytes = itemBytes(next);
     // The first item always goes (every event alone fits a request: it was cut to size).
-    if (parts.length > 0 && size + add > maxRequestBytes) break;
+    if (units.length > 0 && size + bytes + 1 > maxRequestBytes) break;
     queue.take();
-    parts.push(next.json as string);
+    units.push({ json: next.json as string, bytes, item: next });
     items.push(next);
-    size += add;
+    size += bytes + 1;
   }
-  if (inlined.length === 0 && items.length === 1) {
-    const only = items[0] as Item;
-    return { kind: "event", items, json: parts[0] as string, describe: only.describe, inlined: [] };
+  return { units, items, inlined };
+}
+
+/** UTF-8 bytes of a ready item's text, computed once. */
+function itemBytes(item: Item): number {
+  item.bytes ??= utf8ByteLength(item.json as string);
+  return item.bytes;
+}
+
+/** The body of a part of a request: a lone event alone, anything else as a batch. */
+export function partBody(units: readonly Unit[]): { kind: "event" | "batch"; json: string } {
+  const only = units[0];
+  if (units.length === 1 && only?.item) return { kind: "event", json: only.json };
+  return { kind: "batch", json: batchBody(units.map((u) => u.json)) };
+}
+
+/**
+ * A refused part split for another try: around the item the server named (that item alone), or in
+ * halves when it named none. Each refusal makes the parts strictly smaller, so splitting ends; one
+ * poison item costs about 2·log2(n) extra requests without an index, 2 with one.
+ */
+export function splitRefused(part: Unit[], index: number | undefined): Unit[][] {
+  if (index !== undefined && Number.isInteger(index) && index >= 0 && index < part.length) {
+    return [part.slice(0, index), part.slice(index, index + 1), part.slice(index + 1)].filter(
+      (p) => p.length > 0,
+    );
   }
-  const describe =
-    inlined.length > 0
-      ? `a batch of ${items.length} events with ${inlined.length} session${inlined.length > 1 ? "s" : ""}`
-      : `a batch of ${parts.length} events`;
-  return { kind: "batch", items, json: batchBody(parts), describe, inlined };
+  const mid = Math.ceil(part.length / 2);
+  return [part.slice(0, mid), part.slice(mid)];
+}
+
+/** When the oldest data in a part was recorded (the retry budget counts from there). */
+export function oldestAt(part: readonly Unit[]): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const u of part) {
+    const t = u.item?.at ?? u.inlined?.events[0]?.at ?? u.inlined?.session.inlineAt;
+    if (t !== undefined && t < at) at = t;
+  }
+  return at === Number.POSITIVE_INFINITY ? performance.now() : at;
+}
+
+/** For log lines: what a part of a request carries. */
+export function describeUnits(units: readonly Unit[]): string {
+  let events = 0;
+  let sessions = 0;
+  for (const u of units) {
+    if (u.inlined) sessions++;
+    else events++;
+  }
+  const only = units[0];
+  if (units.length === 1 && only?.item) return only.item.describe;
+  if (sessions === 0) return `a batch of ${events} events`;
+  return `a batch of ${events} events with ${sessions} session${sessions > 1 ? "s" : ""}`;
 }
 
 /** An inline session's creator ended with its texts ready (that is what made it inline). */

@@ -48,7 +48,6 @@ export function createDelivery(o: DeliveryOptions): Delivery {
   });
   const counters = new DeliveryCounters();
   const exporter = new Exporter(transport, {
-    maxRetries: o.maxRetries,
     retryBudgetMs: o.retryBudgetMs,
     logger: o.logger,
     onError: o.onError,

@@ -8,7 +8,13 @@ import { HoneyHiveDeliveryError } from "../errors.js";
 import { allowManyAbortListeners } from "../runtime/platform.js";
 import { unrefTimer } from "../runtime/timers.js";
 import { type Logger, scrubThenCut } from "../util/logger.js";
-import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
+import {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  isRetryableStatus,
+  parseRetryAfter,
+} from "./retry-policy.js";
 import type { Transport } from "./transport.js";
 
 /** What a request is for; the exporter turns it into HoneyHive's method and path. */
@@ -24,19 +30,55 @@ export interface ExportRequest {
   /** For log lines: what this request carries, e.g. `event 0192…` or `3 events`. */
   describe: string;
   /**
-   * The caller can send this content another way: a refusal of the content (400, 413, 422) is
-   * returned as `refused`, unreported, instead of being reported as final.
+   * The caller can split this request (a batch of several items): a refusal of its content (400,
+   * 413, 422) is returned as `refused`, unreported, instead of being reported as final.
    */
-  hasFallback?: boolean;
+  splittable?: boolean;
+  /** When the oldest data in it was recorded (`performance.now()`): the retry budget counts from there. */
+  recordedAt?: number;
 }
 
-/** `refused`: only for a request with `hasFallback`, which the server rejected for its content. */
-export type ExportOutcome = "sent" | "failed" | "aborted" | "refused";
+/**
+ * How a request ended. `refused`: only for a `splittable` request, which the server rejected for
+ * its content (400, 413, 422) — unreported, so the caller can split it and find what was refused;
+ * `index`: the item the server named, if it named one.
+ */
+export type ExportResult =
+  | { outcome: "sent" }
+  | { outcome: "failed"; status?: number; message?: string }
+  | { outcome: "aborted" }
+  | { outcome: "refused"; status: number; message: string; index: number | undefined };
+
+export type ExportOutcome = ExportResult["outcome"];
+
+const SENT: ExportResult = { outcome: "sent" };
+const FAILED: ExportResult = { outcome: "failed" };
+const ABORTED: ExportResult = { outcome: "aborted" };
+
+/** The longest pause a server's `Retry-After` can ask for before it is asked again. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** `{"success": false}` in a 2xx body (checked as text first: most bodies are tiny and say true). */
+function saysItFailed(body: string): boolean {
+  if (!body.includes("false")) return false;
+  try {
+    const parsed = JSON.parse(body) as { success?: unknown };
+    return parsed !== null && typeof parsed === "object" && parsed.success === false;
+  } catch {
+    return false;
+  }
+}
+
+/** The batch item a refusal names, e.g. `events[3]` or `events.3.metadata: …`. */
+export function refusedIndex(message: string): number | undefined {
+  const match = /\bevents(?:\[(\d+)\]|\.(\d+))/.exec(message);
+  if (!match) return undefined;
+  return Number(match[1] ?? match[2]);
+}
 
 const GIVE_UP_WARNING_INTERVAL_MS = 60_000;
 
 export interface ExporterOptions {
-  maxRetries: number;
   retryBudgetMs: number;
   logger: Logger;
   onError: (error: Error) => void;
@@ -100,10 +142,17 @@ export class Exporter {
   #probe: Promise<void> | undefined;
   #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
   #quietGiveUps = 0;
+  readonly #warned = new Set<string>();
+  /** Backoff capped so that several probes fit in the retry budget (a sixth of it, 10 s at most). */
+  readonly #backoff: BackoffOptions;
 
   constructor(client: Transport, options: ExporterOptions) {
     this.#client = client;
     this.#options = options;
+    this.#backoff = {
+      baseMs: DEFAULT_BACKOFF.baseMs,
+      capMs: Math.max(DEFAULT_BACKOFF.baseMs, Math.min(DEFAULT_BACKOFF.capMs, options.retryBudgetMs / 12)),
+    };
     // Every request waiting out a retry listens for abort; with high concurrency that is more than
     // EventTarget's default of 10, which would print a leak warning into the app's console.
     allowManyAbortListeners(this.#abort.signal);
@@ -114,18 +163,24 @@ export class Exporter {
     this.#abort.abort();
   }
 
-  async export(request: ExportRequest): Promise<ExportOutcome> {
-    const { maxRetries, retryBudgetMs, logger } = this.#options;
-    const started = Date.now();
-    const deadline = started + retryBudgetMs;
+  /**
+   * Sends the request until it is delivered, refused, or out of budget: `retryBudgetMs` after the
+   * oldest data in it was recorded (not a count of attempts). While the server is unavailable the
+   * request waits behind the one probe, so a storm costs one request per backoff, not one per item.
+   */
+  async export(request: ExportRequest): Promise<ExportResult> {
+    const { retryBudgetMs, logger } = this.#options;
+    const started = performance.now();
+    const deadline = Math.min(request.recordedAt ?? started, started) + retryBudgetMs;
     for (let attempt = 1; ; attempt++) {
-      if (this.#abort.signal.aborted) return "aborted";
+      if (this.#abort.signal.aborted) return ABORTED;
       // Fast path: no outage, nothing to wait for (this runs once per request).
-      const gate = this.#probe || Date.now() < this.#outageUntil ? await this.#awaitServer(deadline) : "go";
-      if (gate === "aborted") return "aborted";
+      const gate =
+        this.#probe || performance.now() < this.#outageUntil ? await this.#awaitServer(deadline) : "go";
+      if (gate === "aborted") return ABORTED;
       if (gate === "timeout") {
         this.#giveUp(request, attempt - 1, started, "the server stayed unavailable", undefined);
-        return "failed";
+        return FAILED;
       }
       // While the server is known to be unavailable, exactly one request at a time probes it.
       let releaseProbe: (() => void) | undefined;
@@ -138,19 +193,27 @@ export class Exporter {
       const result = await this.#client.send(method, path, request.json);
       let wait: number | undefined;
       let why: string | undefined;
-      let outcome: ExportOutcome | undefined;
+      let final: ExportResult | undefined;
       if (result.kind === "response") {
         const { status } = result;
-        if (status >= 200 && status < 300) outcome = "sent";
-        else {
+        if (status >= 200 && status < 300) {
+          // A proxy or misbehaving server may say 200 and mean failure: that is not a delivery.
+          if (saysItFailed(result.body)) {
+            why = `${status} with a body that says it failed: ${this.#message(result.body)}`;
+            this.#warnOnce(
+              "success-false",
+              `the server answered ${status} to ${describeRoute(request.endpoint)} with {"success": false}; treating it as a failure and retrying (said once)`,
+            );
+          } else final = SENT;
+        } else {
           // Servers and proxies may echo the Authorization header; scrub before anything sees it.
-          const message = this.#options.redact(serverMessage(result.body, this.#options.apiKey));
+          const message = this.#message(result.body);
           if (!isRetryableStatus(status)) {
-            if (request.hasFallback && (status === 400 || status === 413 || status === 422)) {
-              outcome = "refused";
+            if (request.splittable && (status === 400 || status === 413 || status === 422)) {
+              final = { outcome: "refused", status, message, index: refusedIndex(message) };
             } else {
               this.#reportFinal(request, status, message);
-              outcome = "failed";
+              final = { outcome: "failed", status, message };
             }
           } else {
             why = `${status} ${message}`;
@@ -161,22 +224,27 @@ export class Exporter {
         why = this.#options.redact(describeNetworkError(result.error));
         if (!result.retryable) {
           this.#reportFinal(request, undefined, why);
-          outcome = "failed";
+          final = FAILED;
         }
       }
-      const delay = Math.max(wait ?? 0, backoffDelay(attempt));
+      // A server may ask for a long pause (or send a date from a clock that runs ahead): it is heard,
+      // up to a minute and never past the budget, and then asked again.
+      const now = performance.now();
+      const delay = Math.min(
+        Math.max(Math.min(wait ?? 0, MAX_RETRY_AFTER_MS), backoffDelay(attempt, this.#backoff)),
+        Math.max(0, deadline - now),
+      );
       // Any answer that is not "unavailable" means the server is there; otherwise hold everyone off.
-      if (outcome) this.#outageUntil = 0;
-      else this.#outageUntil = Math.max(this.#outageUntil, Date.now() + delay);
+      if (final) this.#outageUntil = 0;
+      else this.#outageUntil = Math.max(this.#outageUntil, now + delay);
       if (releaseProbe) {
         this.#probe = undefined;
         releaseProbe();
       }
-      if (outcome) return outcome;
+      if (final) return final;
 
-      if (this.#abort.signal.aborted) return "aborted";
-      const elapsed = Date.now() - started;
-      if (attempt > maxRetries || elapsed + delay > retryBudgetMs) {
+      if (this.#abort.signal.aborted) return ABORTED;
+      if (now >= deadline) {
         this.#giveUp(
           request,
           attempt,
@@ -184,13 +252,29 @@ export class Exporter {
           why ?? "",
           result.kind === "response" ? result.status : undefined,
         );
-        return "failed";
+        return FAILED;
       }
       logger.debug(
         `retrying ${request.describe} in ${Math.round(delay)} ms (attempt ${attempt} failed: ${why})`,
       );
       this.#options.counters.retried++;
     }
+  }
+
+  /** Reports a refusal the caller isolated (a `splittable` request it could split no further). */
+  reportRefused(request: ExportRequest, status: number, message: string): void {
+    this.#reportFinal(request, status, message);
+  }
+
+  #message(body: string): string {
+    return this.#options.redact(serverMessage(body, this.#options.apiKey));
+  }
+
+  /** A problem that is the same every time it happens: logged once per exporter. */
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#options.logger.warn(message);
   }
 
   /**
@@ -205,7 +289,7 @@ export class Exporter {
         await this.#probe;
         continue;
       }
-      const now = Date.now();
+      const now = performance.now();
       if (now >= this.#outageUntil) return "go";
       if (now >= deadline) return "timeout";
       if (!(await this.#sleep(Math.min(this.#outageUntil, deadline) - now))) return "aborted";
@@ -225,7 +309,7 @@ export class Exporter {
     status: number | undefined,
   ): void {
     const error = new HoneyHiveDeliveryError(
-      `giving up on ${request.describe} (${describeRoute(request.endpoint)}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
+      `giving up on ${request.describe} (${describeRoute(request.endpoint)}) after ${attempts} attempt(s) in ${Math.round(performance.now() - started)} ms: ${why}`,
       status,
     );
     const now = Date.now();

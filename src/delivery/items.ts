@@ -76,6 +76,8 @@ export interface Item {
   json: Text;
   /** Characters counted in the byte budget. */
   size: number;
+  /** UTF-8 bytes of `json`, once it is ready and was measured for a request. */
+  bytes?: number;
   /** For updates. */
   targetId?: string;
   /** For a root's completion: settled without a request when the session's creation carried it. */

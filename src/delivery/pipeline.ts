@@ -14,11 +14,22 @@
  * flight) a ready event waits at most COALESCE_MS for others (a flush waits for nothing).
  */
 
+import { utf8ByteLength } from "../runtime/platform.js";
 import { runSoon, unrefTimer } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
 import { type SessionEnd, sessionBody, sessionCompletionBody } from "../wire/bodies.js";
+import { fitJson } from "../wire/snapshot.js";
 import { ByteBudget } from "./admission.js";
-import { BatchQueue, type EventRequest, nextEventRequest } from "./batch-queue.js";
+import {
+  BatchQueue,
+  describeUnits,
+  type EventRequest,
+  nextEventRequest,
+  oldestAt,
+  partBody,
+  splitRefused,
+  type Unit,
+} from "./batch-queue.js";
 import type { DeliveryCounters, DeliveryStats, FlushResult } from "./counters.js";
 import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
 import type { Endpoint, Exporter, ExportOutcome } from "./exporter.js";
@@ -29,9 +40,10 @@ import {
   type Root,
   type RootHandle,
   type RootStart,
+  type SessionState,
   type Text,
 } from "./items.js";
-import { type Creation, isReady, SessionGate } from "./session-gate.js";
+import { type Creation, type Inlined, isReady, SessionGate } from "./session-gate.js";
 
 export type { DeliveryStats, FlushResult } from "./counters.js";
 export type { RootHandle, RootStart, Text } from "./items.js";
@@ -59,6 +71,9 @@ interface FlushWaiter {
  * into fuller batches. A flush waits for nothing.
  */
 const COALESCE_MS = 20;
+
+/** A lone event refused with 413 is cut to half its size and sent again, down to this size. */
+const MIN_CUT_BYTES = 16 * 1024;
 
 /** The root of refused trees: never sent. */
 const REFUSED: Root = {
@@ -320,12 +335,7 @@ export class DeliveryPipeline {
       }
       const update = gate.updates.shift();
       if (update) {
-        this.#dispatch(
-          [update],
-          { kind: "update", id: update.targetId ?? "" },
-          update.json as string,
-          update.describe,
-        );
+        this.#sendUpdate(update);
         continue;
       }
       break;
@@ -392,8 +402,8 @@ export class DeliveryPipeline {
     const describe = `session ${session.id}`;
     this.#active++;
     void this.#exporter
-      .export({ endpoint: { kind: "session" }, json, describe })
-      .then((outcome) => {
+      .export({ endpoint: { kind: "session" }, json, describe, recordedAt: performance.now() })
+      .then(({ outcome }) => {
         if (outcome === "sent") {
           this.#counters.sent++;
           if (this.#options.verbose)
@@ -408,28 +418,21 @@ export class DeliveryPipeline {
       });
   }
 
-  #sendEvents(request: EventRequest): void {
-    this.#dispatch(request.items, { kind: request.kind }, request.json, request.describe, request);
-  }
-
-  #dispatch(items: Item[], endpoint: Endpoint, json: string, describe: string, events?: EventRequest): void {
-    const inlined = events?.inlined ?? [];
+  /** `PUT /v1/events/{id}`: an enrichment, or a session's completion. */
+  #sendUpdate(update: Item): void {
     this.#active++;
-    this.#counters.queued -= items.length;
+    this.#counters.queued--;
+    const describe = update.describe;
     void this.#exporter
-      .export({ endpoint, json, describe, hasFallback: inlined.length > 0 })
-      .then((outcome: ExportOutcome) => {
-        if (outcome === "refused") {
-          this.#inlineRefused(items, events as EventRequest);
-          return;
-        }
+      .export({
+        endpoint: { kind: "update", id: update.targetId ?? "" },
+        json: update.json as string,
+        describe,
+        recordedAt: update.at,
+      })
+      .then(({ outcome }) => {
         if (outcome === "sent" && this.#options.verbose) this.#options.logger.info(`delivered ${describe}`);
-        for (const { session, root } of inlined) {
-          if (outcome === "sent") this.#counters.sent++;
-          else this.#counters.failed++;
-          this.#gate.created(session, root, outcome === "sent");
-        }
-        this.#settle(items, outcome);
+        this.#settle([update], outcome === "refused" ? "failed" : outcome);
         this.#afterGate();
       })
       .finally(() => {
@@ -438,18 +441,103 @@ export class DeliveryPipeline {
       });
   }
 
-  /** The server refused sessions inside a batch: everything in it goes again, the classic way. */
-  #inlineRefused(items: Item[], request: EventRequest): void {
-    // Not a warning: nothing is lost, and an event the server refuses is reported when it goes alone.
+  #sendEvents(request: EventRequest): void {
+    this.#active++;
+    this.#counters.queued -= request.items.length;
+    void this.#deliver(request.units).finally(() => {
+      this.#active--;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Sends the units of one request, part after part, in order (so a session goes before its
+   * events). Batching never widens a failure: a part the server refuses for its content is split —
+   * at the item it names, else in halves — until what it refuses is isolated; only that is
+   * dropped (reported once, by the exporter, with the server's message). A 413 splits too, and a
+   * lone event too big for the server is cut to half its size and sent again. A session item
+   * refused alone is created with `POST /v1/sessions` instead, from now on for every session.
+   */
+  async #deliver(units: Unit[]): Promise<void> {
+    const parts: Unit[][] = [units];
+    /** Sessions whose item was refused: their events in later parts wait for the classic creation. */
+    let reparked: Set<SessionState> | undefined;
+    let split = false;
+    for (let part = parts.shift(); part !== undefined; part = parts.shift()) {
+      const skip = reparked;
+      if (skip) part = part.filter((u) => !skip.has((u.inlined?.session ?? u.item?.session) as SessionState));
+      if (part.length === 0) continue;
+      const { kind, json } = partBody(part);
+      const describe = describeUnits(part);
+      const request = { endpoint: { kind }, json, describe, splittable: true, recordedAt: oldestAt(part) };
+      const result = await this.#exporter.export(request);
+      if (result.outcome !== "refused") {
+        this.#partDone(part, result.outcome, describe);
+        continue;
+      }
+      if (part.length > 1) {
+        // The likeliest cause first: a server that takes no session items. Its first one alone
+        // tells (one request); after that, halves.
+        const head = part[0] as Unit;
+        const sessionFirst = !split && result.index === undefined && head.inlined !== undefined;
+        parts.unshift(...(sessionFirst ? [[head], part.slice(1)] : splitRefused(part, result.index)));
+        split = true;
+        continue;
+      }
+      const only = part[0] as Unit;
+      if (only.inlined) {
+        reparked ??= new Set();
+        this.#sessionItemRefused(only.inlined, parts, reparked);
+        continue;
+      }
+      if (result.status === 413 && only.bytes > MIN_CUT_BYTES) {
+        only.json = fitJson(only.json, Math.floor(only.bytes / 2));
+        only.bytes = utf8ByteLength(only.json);
+        parts.unshift([only]);
+        continue;
+      }
+      this.#exporter.reportRefused(request, result.status, result.message);
+      this.#partDone(part, "failed", describe);
+    }
+  }
+
+  /** A part of a request ended: its sessions exist (or were given up on), its events are settled. */
+  #partDone(part: Unit[], outcome: "sent" | "failed" | "aborted", describe: string): void {
+    if (outcome === "sent" && this.#options.verbose) this.#options.logger.info(`delivered ${describe}`);
+    const items: Item[] = [];
+    for (const unit of part) {
+      if (unit.item) items.push(unit.item);
+      else if (unit.inlined) {
+        if (outcome === "sent") this.#counters.sent++;
+        else this.#counters.failed++;
+        this.#gate.created(unit.inlined.session, unit.inlined.root, outcome === "sent");
+      }
+    }
+    this.#settle(items, outcome);
+    this.#afterGate();
+  }
+
+  /**
+   * The server refused a session item alone: that session, and every other one still to go in this
+   * request, is created the classic way; their events wait for that. Adds them to `reparked`.
+   */
+  #sessionItemRefused(refused: Inlined, later: Unit[][], reparked: Set<SessionState>): void {
+    // Not a warning: nothing is lost.
     this.#options.logger.debug(
-      "the server refused a batch that carried sessions as events: its sessions and events go again separately, and sessions are created with POST /v1/sessions from now on",
+      `the server refused session ${refused.session.id} as an item of a batch: it is created with POST /v1/sessions, and so are sessions from now on`,
     );
-    const theirs = new Set<Item>();
-    for (const { events } of request.inlined) for (const e of events) theirs.add(e);
-    this.#gate.inlineRefused(request.inlined);
-    for (const e of items) if (!theirs.has(e)) this.#ready.push(e);
-    // Back to waiting: dispatch counted them as handed to the network.
-    this.#counters.queued += items.length;
+    const sessions = [refused];
+    for (const part of later) for (const u of part) if (u.inlined) sessions.push(u.inlined);
+    for (const inlined of sessions) {
+      const events: Item[] = [];
+      for (const part of later)
+        for (const u of part) if (u.item && u.item.session === inlined.session) events.push(u.item);
+      this.#gate.sessionItemRefused(inlined, events);
+      reparked.add(inlined.session);
+      // Back to waiting: they were counted as handed to the network.
+      this.#counters.queued += events.length;
+    }
+    this.#schedule();
   }
 
   /** The gate may have released items: settle what it settled, and let the pump send the rest. */

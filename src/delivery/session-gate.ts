@@ -254,21 +254,21 @@ export class SessionGate {
   }
 
   /**
-   * The server refused sessions inside a batch: they are created on their own from now on, and
-   * their events wait for that again (in front of any parked since).
+   * The server refused this session as an item of a batch: it is created on its own, and `events`
+   * (its events not sent yet) wait for that again, in front of any parked since. Every session is
+   * created on its own from now on (a server that refuses one refuses them all).
    */
-  inlineRefused(inlined: Inlined[]): void {
+  sessionItemRefused({ session, root, start, end }: Inlined, events: Item[]): void {
     this.#inlineAllowed = false;
-    for (const { session, root, start, end, events } of inlined) {
-      root.start.session = start;
-      root.end = end;
-      root.completed = false;
-      session.creator = root;
-      session.parked = [...events, ...session.parked];
-      this.creates.push(session);
-    }
+    root.start.session = start;
+    root.end = end;
+    root.completed = false;
+    session.creator = root;
+    session.state = "creating";
+    session.parked = [...events, ...session.parked];
+    this.creates.push(session);
     // Sessions still waiting to ride along are created on their own too.
-    for (const session of this.inline) this.creates.push(session);
+    for (const s of this.inline) this.creates.push(s);
     this.inline = [];
   }
 

@@ -3,7 +3,7 @@
  * through, what it parks, and what it settles without a request.
  */
 import { describe, expect, it } from "vitest";
-import { BatchQueue, nextEventRequest } from "../../src/delivery/batch-queue.js";
+import { BatchQueue, nextEventRequest, partBody } from "../../src/delivery/batch-queue.js";
 import type { Item, Root, SessionState } from "../../src/delivery/items.js";
 import { SessionGate } from "../../src/delivery/session-gate.js";
 import type { SessionEnd, SessionStart } from "../../src/wire/bodies.js";
@@ -124,9 +124,10 @@ describe("session gate", () => {
     expect(gate.inline.map((s) => s.id)).toEqual(["s1"]);
     expect(gate.creates).toHaveLength(0);
     const request = nextEventRequest(gate, ready, { batchSize: 100, maxRequestBytes: 1_000_000 });
-    expect(request?.kind).toBe("batch");
+    const written = partBody(request?.units ?? []);
+    expect(written.kind).toBe("batch");
     expect(request?.items).toEqual([e]);
-    const body = JSON.parse(request?.json as string);
+    const body = JSON.parse(written.json);
     expect(body.events[0]).toMatchObject({ event_type: "session", session_id: "s1", end_time: 1 });
     gate.created(root.session, root, true);
     // The marker is settled once created, the completion without a request: it rode with the creation.
@@ -181,7 +182,7 @@ describe("session gate", () => {
     expect(gate.updates).toEqual([update]);
   });
 
-  it("a refused inline session is created on its own and its events wait for that again", () => {
+  it("a session item refused alone is created on its own and its events wait for that again", () => {
     const { ready, gate } = setup();
     const r1 = open(gate, "s1");
     const r2 = open(gate, "s2");
@@ -194,7 +195,9 @@ describe("session gate", () => {
     expect(gate.inline.map((s) => s.id)).toEqual(["s1", "s2"]);
     const request = nextEventRequest(gate, ready, { batchSize: 2, maxRequestBytes: 1_000_000 });
     expect(request?.inlined.map((i) => i.session.id)).toEqual(["s1"]);
-    gate.inlineRefused(request?.inlined ?? []);
+    const [refused] = request?.inlined ?? [];
+    if (!refused) throw new Error("expected an inline session");
+    gate.sessionItemRefused(refused, refused.events);
     expect(gate.inline).toHaveLength(0);
     expect(gate.creates.map((s) => s.id)).toEqual(["s1", "s2"]);
     expect(r1.session.parked).toEqual([e1]);
