@@ -597,6 +597,24 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     return this.#delivery?.pipeline.stats() ?? empty;
   }
 
+  #timeoutMs(options: FlushOptions | undefined): number {
+    return timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
+  }
+
+  /**
+   * Waits for the callbacks LangChain still holds in its background queue, then runs `then` with
+   * what is left of the caller's deadline (the one deadline covers both).
+   */
+  async #afterCallbacks(
+    options: FlushOptions | undefined,
+    then: (remainingMs: number) => Promise<FlushResult>,
+  ): Promise<FlushResult> {
+    const timeoutMs = this.#timeoutMs(options);
+    const deadline = Date.now() + timeoutMs;
+    await withDeadline(awaitAllCallbacks(), timeoutMs);
+    return then(Math.max(0, deadline - Date.now()));
+  }
+
   /**
    * Delivers everything recorded so far — including callbacks LangChain still holds in its
    * background queue — or gives up at the deadline. Resolves with the delivery counters; never rejects.
@@ -604,11 +622,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const pipeline = this.#delivery?.pipeline;
     if (!pipeline) return { ...EMPTY_FLUSH };
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
-    const deadline = Date.now() + timeoutMs;
     try {
-      await withDeadline(awaitAllCallbacks(), timeoutMs);
-      return await pipeline.flush(Math.max(0, deadline - Date.now()));
+      return await this.#afterCallbacks(options, (remainingMs) => pipeline.flush(remainingMs));
     } catch (error) {
       this.#logger.debug(`flush failed: ${error instanceof Error ? error.message : error}`);
       return { ...pipeline.stats(), timedOut: true };
@@ -625,7 +640,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return this.#shutdownPromise;
     }
     // A second call with its own deadline waits for the first, but no longer than its own deadline.
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
+    const timeoutMs = this.#timeoutMs(options);
     const first = this.#shutdownPromise;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ ...this.#deliveryStats(), timedOut: true }), timeoutMs);
@@ -642,13 +657,12 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#stopped = true;
       return { ...EMPTY_FLUSH };
     }
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
-    const deadline = Date.now() + timeoutMs;
     try {
-      await withDeadline(awaitAllCallbacks(), timeoutMs);
-      this.#stopped = true;
-      this.#recorder?.abandonAll("the handler was shut down first");
-      return await delivery.shutdown(Math.max(0, deadline - Date.now()));
+      return await this.#afterCallbacks(options, (remainingMs) => {
+        this.#stopped = true;
+        this.#recorder?.abandonAll("the handler was shut down first");
+        return delivery.shutdown(remainingMs);
+      });
     } catch (error) {
       this.#stopped = true;
       this.#logger.debug(`shutdown failed: ${error instanceof Error ? error.message : error}`);
