@@ -13,7 +13,7 @@ import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
 import { chainValue } from "./mapping/chain-values.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
-import { RunLinks } from "./mapping/run-links.js";
+import { agentInside, ownAgent, promptStart, RunLinks, runMetadata } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
 import { serializedClass } from "./mapping/tools.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
@@ -106,7 +106,10 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   #stopped = false;
   #sampled: (sessionId: string) => boolean = () => true;
   #shutdownPromise: Promise<FlushResult> | undefined;
-  /** Prompt → model, tool call → tool, agent → inner runs (mapping/run-links.ts). */
+  /**
+   * Prompt → model and tool call → tool: links between runs (mapping/run-links.ts). A run's own
+   * facts (agent scope, tool config, template, prompt start) are on its record.
+   */
   readonly #links = new RunLinks();
 
   /** @throws HoneyHiveConfigError when an option is invalid (the message names it). */
@@ -267,18 +270,23 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       const runName_ = runName(llm, name, kind === "chat" ? "ChatModel" : "LLM");
       const className = serializedClass(llm);
       // The prompt template's variables sit beside chat_history (HoneyHive fills {{var}} from inputs).
-      const template = this.#links.modelStarted(runId, parentRunId, input);
+      const template = this.#links.templateFor(parentRunId, input);
       const own = kind === "chat" ? { chat_history: input } : { prompt: input };
+      const parent = r.attachPoint(parentRunId);
+      const md = asDict(metadata);
+      const inside = agentInside(parent?.agentScope, undefined, md);
       r.start({
         runId,
-        parentRunId,
+        parent,
         kind,
         name: runName_,
         className,
         inputs: template ? { ...template.variables, ...own } : own,
         tags: eventTags(tagsOf(tags)),
-        metadata: this.#links.runMetadata(runId, parentRunId, "model", runName_, className, asDict(metadata)),
+        metadata: runMetadata("model", runName_, className, md, inside),
         invocationParams: asDict(asDict(extraParams)?.invocation_params),
+        agentScope: inside,
+        startConfig: template ? { template: template.template } : undefined,
       });
     });
   }
@@ -296,9 +304,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   override handleLLMEnd(output: unknown, runId: string): void {
     this.#end("handleLLMEnd", runId, (record) => {
-      const end: RunEnd = modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata);
-      const template = this.#links.modelTemplate(runId);
-      if (template !== undefined) end.config = { ...end.config, template };
+      const end = modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata);
+      // The prompt template it was fed (config.template), known since its start.
+      if (record.startConfig) Object.assign(end.config, record.startConfig);
       this.#links.modelEnded(record.invocationParams, answeredToolCalls(output));
       return end;
     });
@@ -307,8 +315,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   override handleLLMError(err: unknown, runId: string): void {
     this.#error("handleLLMError", err, runId, (end, record) => {
       end.config = modelConfig(record.invocationParams, record.metadata, undefined);
-      const template = this.#links.modelTemplate(runId);
-      if (template !== undefined) end.config.template = template;
+      if (record.startConfig) Object.assign(end.config, record.startConfig);
     });
   }
 
@@ -331,27 +338,30 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       const hidden = t?.includes(HIDDEN_TAG) ?? false;
       const runName_ = runName(chain, name, "chain");
       const className = serializedClass(chain);
-      if (runType === "prompt") this.#links.promptStarted(runId, parentRunId, chain, inputs);
+      const parent = r.attachPoint(parentRunId);
+      const md = asDict(metadata);
+      const agent = ownAgent(runName_, className, md);
+      const inside = agentInside(parent?.agentScope, agent, md);
       r.start({
         runId,
-        parentRunId,
+        parent,
         kind: "chain",
         name: runName_,
         className,
         // A hidden run's inputs are never sent (LangGraph's writers and branches: most of a graph's runs).
         inputs: hidden ? undefined : chainValue(inputs),
         tags: eventTags(t),
-        metadata: this.#links.runMetadata(
-          runId,
-          parentRunId,
-          "chain",
-          runName_,
-          className,
-          asDict(metadata),
-          hidden && parentRunId !== undefined,
-        ),
+        // A hidden run with a parent has no event: only the agent scope it passes on matters.
+        metadata:
+          hidden && parentRunId !== undefined
+            ? undefined
+            : runMetadata("chain", runName_, className, md, inside),
         hidden,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
+        agentScope: agent ?? inside,
+        // `config.agent_name` of an agent's own chain event (honeyhive-event-schema.md CHAIN).
+        startConfig: agent === undefined ? undefined : { agent_name: agent },
+        prompt: runType === "prompt" ? promptStart(parentRunId, chain, inputs) : undefined,
       });
     });
   }
@@ -365,12 +375,11 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   ): void {
     this.#end("handleChainEnd", runId, (record) => {
       const deferred = asDict(kwargs)?.inputs;
-      this.#links.promptEnded(runId, outputs, deferred);
+      if (record.prompt) this.#links.promptEnded(record.prompt, outputs, deferred);
       // Nothing of a hidden run that is not a root is sent: no need to shape its values.
       if (record.hidden && record.root === undefined) return { outputs: {} };
       const end: RunEnd = { outputs: chainValue(outputs), inputs: chainValue(deferred) };
-      const config = this.#links.agentConfig(runId);
-      if (config) end.config = config;
+      if (record.startConfig) end.config = record.startConfig;
       return end;
     });
   }
@@ -382,10 +391,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     _tags?: string[],
     kwargs?: unknown,
   ): void {
-    this.#error("handleChainError", err, runId, (end) => {
+    this.#error("handleChainError", err, runId, (end, record) => {
       end.inputs = chainValue(asDict(kwargs)?.inputs);
-      const config = this.#links.agentConfig(runId);
-      if (config) end.config = config;
+      if (record.startConfig) end.config = record.startConfig;
     });
   }
 
@@ -404,27 +412,31 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#guard("handleToolStart", (r) => {
       const runName_ = runName(tool, name, "tool");
       const className = serializedClass(tool);
-      this.#links.toolStarted(runId, runName_, tool, str(toolCallId));
+      const callId = str(toolCallId);
+      const parent = r.attachPoint(parentRunId);
+      const md = asDict(metadata);
+      const inside = agentInside(parent?.agentScope, undefined, md);
       r.start({
         runId,
-        parentRunId,
+        parent,
         kind: "tool",
         name: runName_,
         className,
         inputs: toolInputs(input),
         tags: eventTags(tagsOf(tags)),
-        metadata: this.#links.runMetadata(runId, parentRunId, "tool", runName_, className, asDict(metadata)),
-        toolCallId: str(toolCallId),
+        metadata: runMetadata("tool", runName_, className, md, inside),
+        toolCallId: callId,
+        agentScope: inside,
+        startConfig: this.#links.toolConfig(runName_, tool, callId),
       });
     });
   }
 
   override handleToolEnd(output: unknown, runId: string): void {
-    this.#end("handleToolEnd", runId, () => {
+    this.#end("handleToolEnd", runId, (record) => {
       const result = toolResult(output);
       const end: RunEnd = { outputs: result.outputs };
-      const config = this.#links.toolConfig(runId);
-      if (config) end.config = config;
+      if (record.startConfig) end.config = record.startConfig;
       if (result.error) end.error = result.error;
       if (result.toolCallId) end.metadata = { tool_call_id: result.toolCallId };
       return end;
@@ -432,9 +444,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   override handleToolError(err: unknown, runId: string): void {
-    this.#error("handleToolError", err, runId, (end) => {
-      const config = this.#links.toolConfig(runId);
-      if (config) end.config = config;
+    this.#error("handleToolError", err, runId, (end, record) => {
+      if (record.startConfig) end.config = record.startConfig;
     });
   }
 
@@ -454,22 +465,19 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#guard("handleRetrieverStart", (r) => {
       const runName_ = runName(retriever, name, "retriever");
       const className = serializedClass(retriever);
+      const parent = r.attachPoint(parentRunId);
+      const md = asDict(metadata);
+      const inside = agentInside(parent?.agentScope, undefined, md);
       r.start({
         runId,
-        parentRunId,
+        parent,
         kind: "retriever",
         name: runName_,
         className,
         inputs: { query },
         tags: eventTags(tagsOf(tags)),
-        metadata: this.#links.runMetadata(
-          runId,
-          parentRunId,
-          "retriever",
-          runName_,
-          className,
-          asDict(metadata),
-        ),
+        metadata: runMetadata("retriever", runName_, className, md, inside),
+        agentScope: inside,
       });
     });
   }
@@ -583,6 +591,24 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     return this.#delivery?.pipeline.stats() ?? empty;
   }
 
+  #timeoutMs(options: FlushOptions | undefined): number {
+    return timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
+  }
+
+  /**
+   * Waits for the callbacks LangChain still holds in its background queue, then runs `then` with
+   * what is left of the caller's deadline (the one deadline covers both).
+   */
+  async #afterCallbacks(
+    options: FlushOptions | undefined,
+    then: (remainingMs: number) => Promise<FlushResult>,
+  ): Promise<FlushResult> {
+    const timeoutMs = this.#timeoutMs(options);
+    const deadline = Date.now() + timeoutMs;
+    await withDeadline(awaitAllCallbacks(), timeoutMs);
+    return then(Math.max(0, deadline - Date.now()));
+  }
+
   /**
    * Delivers everything recorded so far — including callbacks LangChain still holds in its
    * background queue — or gives up at the deadline. Resolves with the delivery counters; never rejects.
@@ -590,11 +616,8 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const pipeline = this.#delivery?.pipeline;
     if (!pipeline) return { ...EMPTY_FLUSH };
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
-    const deadline = Date.now() + timeoutMs;
     try {
-      await withDeadline(awaitAllCallbacks(), timeoutMs);
-      return await pipeline.flush(Math.max(0, deadline - Date.now()));
+      return await this.#afterCallbacks(options, (remainingMs) => pipeline.flush(remainingMs));
     } catch (error) {
       this.#logger.debug(`flush failed: ${error instanceof Error ? error.message : error}`);
       return { ...pipeline.stats(), timedOut: true };
@@ -611,7 +634,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return this.#shutdownPromise;
     }
     // A second call with its own deadline waits for the first, but no longer than its own deadline.
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
+    const timeoutMs = this.#timeoutMs(options);
     const first = this.#shutdownPromise;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ ...this.#deliveryStats(), timedOut: true }), timeoutMs);
@@ -628,13 +651,12 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       this.#stopped = true;
       return { ...EMPTY_FLUSH };
     }
-    const timeoutMs = timerDelay(options?.timeoutMs, this.#options.flushTimeoutMs);
-    const deadline = Date.now() + timeoutMs;
     try {
-      await withDeadline(awaitAllCallbacks(), timeoutMs);
-      this.#stopped = true;
-      this.#recorder?.abandonAll("the handler was shut down first");
-      return await delivery.shutdown(Math.max(0, deadline - Date.now()));
+      return await this.#afterCallbacks(options, (remainingMs) => {
+        this.#stopped = true;
+        this.#recorder?.abandonAll("the handler was shut down first");
+        return delivery.shutdown(remainingMs);
+      });
     } catch (error) {
       this.#stopped = true;
       this.#logger.debug(`shutdown failed: ${error instanceof Error ? error.message : error}`);

@@ -7,10 +7,12 @@ import type { ResolvedOptions } from "./config/options.js";
 import type { Ready, Text } from "./delivery/items.js";
 import type { DeliveryPipeline, RootHandle } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
+import type { PromptStart } from "./mapping/run-links.js";
 import { sessionNameFor } from "./mapping/session-name.js";
 import { asObject } from "./mapping/values.js";
 import type { FieldMasker } from "./privacy/privacy.js";
 import {
+  type Attachment,
   type Clock,
   type Enrichment,
   type RootInfo,
@@ -39,7 +41,8 @@ import { jsonText, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
   runId: string;
-  parentRunId: string | undefined;
+  /** Where the run attaches (`attachPoint` of its parent run id); undefined for a root. */
+  parent: Attachment | undefined;
   kind: RunKind;
   name: string;
   /** The class LangChain serialized the run as (tells an app-given name from LangChain's default). */
@@ -51,6 +54,10 @@ export interface RunStart {
   invocationParams?: Dict;
   defersInputs?: boolean;
   toolCallId?: string;
+  /** The run's own facts, kept on its record until it ends (see RunRecord). */
+  agentScope?: string | undefined;
+  startConfig?: Dict | undefined;
+  prompt?: PromptStart | undefined;
 }
 
 export interface RunEnd {
@@ -111,7 +118,7 @@ export class Recorder {
     // LangChain never starts a run twice; a caller that does must not split the tree in two.
     if (this.#runs.get(run.runId)) return;
     const perf = performance.now();
-    const parent = this.#runs.parentOf(run.parentRunId);
+    const parent = run.parent;
     let sessionId: string;
     let parentEventId: string;
     let clock: Clock;
@@ -145,6 +152,7 @@ export class Recorder {
       hidden: run.hidden === true,
       sessionId,
       parentEventId,
+      visibleId: run.hidden ? parentEventId : run.runId,
       root,
       clock,
       startPerf: perf,
@@ -153,17 +161,25 @@ export class Recorder {
       metadata: run.metadata,
       tags: run.tags,
       children: [],
+      agentScope: run.agentScope,
     };
     if (live(delivery)) this.#pipeline.holdBytes(inputs.length);
     if (run.invocationParams) record.invocationParams = run.invocationParams;
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;
+    if (run.startConfig) record.startConfig = run.startConfig;
+    if (run.prompt) record.prompt = run.prompt;
     this.#runs.add(record);
     this.#giveUpStale(clock.wall + (perf - clock.perf));
   }
 
   get(runId: string): RunRecord | undefined {
     return this.#runs.get(runId);
+  }
+
+  /** Where a run started under `parentRunId` attaches (open or recently ended parent); undefined: a root. */
+  attachPoint(parentRunId: string | undefined): Attachment | undefined {
+    return this.#runs.attachPoint(parentRunId);
   }
 
   /** Marks the first streamed token of a model run (time to first token). */

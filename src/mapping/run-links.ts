@@ -1,7 +1,7 @@
 /**
- * Links between runs that LangChain does not report but HoneyHive's rendering needs, kept per
- * handler: which prompt template fed a model, which tool definition a tool run executes, which
- * agent a run belongs to. Every link is proven, never guessed:
+ * Links between runs that LangChain does not report but HoneyHive's rendering needs: which prompt
+ * template fed a model, which tool definition a tool run executes, which agent a run belongs to.
+ * Every link is proven, never guessed:
  *
  * - prompt → model: the prompt run's output (a `ChatPromptValue`) holds the very message objects
  *   the model's start callback receives, so a WeakMap keyed by object identity finds the template.
@@ -11,19 +11,18 @@
  * - agent: the agent's own graph run names it (`lc_agent_name` = run name, or a graph the app named);
  *   runs started under it inherit it through their parent run.
  *
- * State is bounded (generational maps, a WeakMap) so runs that never end cannot make it grow.
+ * What is a run's own fact (its agent scope, a tool's config, a model's template, a prompt's start)
+ * is computed here at the run's start and kept on its run record (runs/run-store.ts), so it lasts
+ * exactly as long as the run, as `@langchain/core`'s BaseTracer keeps a run's facts on the run.
+ * Only links between runs live here, each bounded (generational maps, a WeakMap) so runs that never
+ * end cannot make them grow.
  */
 import { GenerationalMap } from "../util/generational-map.js";
 import { type Dict, isObject } from "./langchain-objects.js";
 import { isDerivedProvider } from "./providers.js";
 import { eventMetadata } from "./run-metadata.js";
 import { isDefaultRunName } from "./session-name.js";
-import {
-  chatPromptTemplate,
-  type PromptTemplateInfo,
-  stringPromptTemplate,
-  type TemplateMessage,
-} from "./templates.js";
+import { chatPromptTemplate, type PromptTemplateInfo, stringPromptTemplate } from "./templates.js";
 import {
   serializedClass,
   serializedDescription,
@@ -32,7 +31,8 @@ import {
   toolDefinitions,
 } from "./tools.js";
 
-interface PromptStart {
+/** What a prompt template run started with, kept on its run record until it ends. */
+export interface PromptStart {
   parentRunId: string | undefined;
   serialized: unknown;
   inputs: Dict;
@@ -49,79 +49,100 @@ function isGraphClass(className: string | undefined): boolean {
   return className !== undefined && (className === "Pregel" || /Graph$/.test(className));
 }
 
+// ---- run metadata and agents ---------------------------------------------------------------
+
+/**
+ * The agent a run itself is, if any: an agent's own graph run (`lc_agent_name` = its run name, as
+ * `createAgent({ name })` sets it), or a graph the app named.
+ */
+export function ownAgent(
+  name: string,
+  className: string | undefined,
+  metadata: Dict | undefined,
+): string | undefined {
+  if (!isGraphClass(className)) return undefined;
+  const lcAgent = metadata?.lc_agent_name;
+  if (typeof lcAgent === "string" && lcAgent === name) return lcAgent;
+  return isDefaultRunName(name, className) ? undefined : name;
+}
+
+/**
+ * The agent a run is inside of: its parent run's scope, else (for a run that is no agent itself)
+ * the `lc_agent_name` LangChain put in its metadata.
+ */
+export function agentInside(
+  parentScope: string | undefined,
+  own: string | undefined,
+  metadata: Dict | undefined,
+): string | undefined {
+  if (parentScope !== undefined) return parentScope;
+  if (own !== undefined) return undefined;
+  const lcAgent = metadata?.lc_agent_name;
+  return typeof lcAgent === "string" ? lcAgent : undefined;
+}
+
+/**
+ * The metadata an event carries: LangChain's bookkeeping dropped, `agent_name` added for runs
+ * inside an agent (`inside`, from `agentInside`) — the key HoneyHive's Trajectory view groups by,
+ * semantic-conventions `metadata.agent_name`.
+ */
+export function runMetadata(
+  kind: "chain" | "model" | "tool" | "retriever",
+  name: string,
+  className: string | undefined,
+  metadata: Dict | undefined,
+  inside: string | undefined,
+): Dict | undefined {
+  // A provider LangChain derived from the class name is no provider (providers.ts).
+  const lsProvider = metadata?.ls_provider;
+  const drop =
+    kind === "model" && typeof lsProvider === "string" && isDerivedProvider(lsProvider, className, name)
+      ? "ls_provider"
+      : undefined;
+  const out = eventMetadata(metadata, drop);
+  if (inside === undefined) return out;
+  return { ...out, agent_name: inside };
+}
+
+/**
+ * A prompt run's start, kept on its record: the variables as they were then (a shallow copy: the
+ * app may reuse its object).
+ */
+export function promptStart(
+  parentRunId: string | undefined,
+  serialized: unknown,
+  inputs: unknown,
+): PromptStart {
+  const vars = isObject(inputs) && !Array.isArray(inputs) ? { ...inputs } : {};
+  return { parentRunId, serialized, inputs: vars };
+}
+
 export class RunLinks {
-  readonly #prompts = new GenerationalMap<string, PromptStart>(CAPACITY);
-  readonly #byMessage = new WeakMap<object, MessageLink>();
-  readonly #byText = new GenerationalMap<string, { text: string; info: PromptTemplateInfo }>(CAPACITY);
-  readonly #modelTemplates = new GenerationalMap<string, TemplateMessage[] | string>(CAPACITY);
-  readonly #toolCalls = new GenerationalMap<string, ToolDefinition>(CAPACITY);
-  readonly #tools = new GenerationalMap<string, Dict>(CAPACITY);
-  /** Agent a run is inside of (its own, for an agent's graph run), for its children. */
-  readonly #agentScope = new GenerationalMap<string, string>(CAPACITY);
-  readonly #ownAgent = new GenerationalMap<string, string>(CAPACITY);
-
-  // ---- run metadata and agents -------------------------------------------------------------
-
   /**
-   * The metadata an event carries (LangChain's bookkeeping dropped, `agent_name` added for runs
-   * inside an agent — the key HoneyHive's Trajectory view groups by, semantic-conventions
-   * `metadata.agent_name`), and the agent this run itself is, if any.
+   * A model's answer and the tool runs executing its calls are different runs (the tool's parent is
+   * a graph node, not the model), so this is a link by tool call id, not a fact of either run.
    */
-  runMetadata(
-    runId: string,
-    parentRunId: string | undefined,
-    kind: "chain" | "model" | "tool" | "retriever",
-    name: string,
-    className: string | undefined,
-    metadata: Dict | undefined,
-    hidden = false,
-  ): Dict | undefined {
-    const lcAgent = typeof metadata?.lc_agent_name === "string" ? metadata.lc_agent_name : undefined;
-    let own: string | undefined;
-    if (kind === "chain" && isGraphClass(className)) {
-      if (lcAgent !== undefined && lcAgent === name) own = lcAgent;
-      else if (!isDefaultRunName(name, className)) own = name;
-    }
-    const parentScope = parentRunId ? this.#agentScope.get(parentRunId) : undefined;
-    const inside = parentScope ?? (own === undefined ? lcAgent : undefined);
-    const scope = own ?? inside;
-    if (scope !== undefined) this.#agentScope.set(runId, scope);
-    if (own !== undefined) this.#ownAgent.set(runId, own);
-    // A hidden run has no event: only the agent scope it passes on to its children matters.
-    if (hidden) return undefined;
-
-    // A provider LangChain derived from the class name is no provider (providers.ts).
-    const lsProvider = metadata?.ls_provider;
-    const drop =
-      kind === "model" && typeof lsProvider === "string" && isDerivedProvider(lsProvider, className, name)
-        ? "ls_provider"
-        : undefined;
-    const out = eventMetadata(metadata, drop);
-    if (inside === undefined) return out;
-    return { ...out, agent_name: inside };
-  }
-
-  /** `config` of an agent's own chain event (`config.agent_name`, honeyhive-event-schema.md CHAIN). */
-  agentConfig(runId: string): Dict | undefined {
-    const own = this.#ownAgent.get(runId);
-    if (own !== undefined) this.#ownAgent.delete(runId);
-    return own === undefined ? undefined : { agent_name: own };
-  }
+  readonly #toolCalls = new GenerationalMap<string, ToolDefinition>(CAPACITY);
+  /**
+   * A chat prompt's output messages, by identity, to the model run that receives them: the model
+   * knows the message objects, not the prompt run (which has ended by then). Held weakly: a link
+   * lasts as long as the app keeps the messages.
+   */
+  readonly #byMessage = new WeakMap<object, MessageLink>();
+  /**
+   * A string prompt's text, by the parent run both the prompt and its model run start under: the
+   * prompt has ended when the model starts and neither knows the other's id, so the link is held
+   * apart from both runs.
+   */
+  readonly #byText = new GenerationalMap<string, { text: string; info: PromptTemplateInfo }>(CAPACITY);
 
   // ---- prompt templates --------------------------------------------------------------------
 
-  promptStarted(runId: string, parentRunId: string | undefined, serialized: unknown, inputs: unknown): void {
-    // The variables as they were at the start (a shallow copy: the app may reuse its object).
-    const vars = isObject(inputs) && !Array.isArray(inputs) ? { ...inputs } : {};
-    this.#prompts.set(runId, { parentRunId, serialized, inputs: vars });
-  }
-
-  /** A prompt run ended with `output` (a PromptValue); `deferredInputs` for a streamed step. */
-  promptEnded(runId: string, output: unknown, deferredInputs?: unknown): void {
-    const start = this.#prompts.get(runId);
-    if (!start) return;
-    // Read once, at the prompt's end: what ended need not be held until it ages out.
-    this.#prompts.delete(runId);
+  /**
+   * A prompt run that started as `start` ended with `output` (a PromptValue); `deferredInputs` for
+   * a streamed step.
+   */
+  promptEnded(start: PromptStart, output: unknown, deferredInputs?: unknown): void {
     if (!isObject(output)) return;
     const inputs =
       isObject(deferredInputs) && !Array.isArray(deferredInputs) ? { ...deferredInputs } : start.inputs;
@@ -139,20 +160,10 @@ export class RunLinks {
   }
 
   /**
-   * The template of the prompt that produced this model run's input, if one did; remembered for
-   * the run's end (`config.template`). `input` is the chat message list, or the completion prompt.
+   * The template of the prompt that produced a model run's input, if one did. `input` is the chat
+   * message list, or the completion prompt.
    */
-  modelStarted(
-    runId: string,
-    parentRunId: string | undefined,
-    input: unknown,
-  ): PromptTemplateInfo | undefined {
-    const info = this.#templateFor(parentRunId, input);
-    if (info) this.#modelTemplates.set(runId, info.template);
-    return info;
-  }
-
-  #templateFor(parentRunId: string | undefined, input: unknown): PromptTemplateInfo | undefined {
+  templateFor(parentRunId: string | undefined, input: unknown): PromptTemplateInfo | undefined {
     if (typeof input === "string") {
       const byText = parentRunId ? this.#byText.get(parentRunId) : undefined;
       return byText && byText.text === input && typeof byText.info.template === "string"
@@ -176,13 +187,6 @@ export class RunLinks {
     return undefined;
   }
 
-  /** The template of a model run, read once at its end (or error). */
-  modelTemplate(runId: string): TemplateMessage[] | string | undefined {
-    const template = this.#modelTemplates.get(runId);
-    if (template !== undefined) this.#modelTemplates.delete(runId);
-    return template;
-  }
-
   // ---- tools -------------------------------------------------------------------------------
 
   /** Remembers the definitions of the tools a model called, by tool call id. */
@@ -195,17 +199,11 @@ export class RunLinks {
     }
   }
 
-  toolStarted(runId: string, name: string, serialized: unknown, toolCallId: string | undefined): void {
+  /** A tool run's `config`: its definition from the run, else from the model call it executes. */
+  toolConfig(name: string, serialized: unknown, toolCallId: string | undefined): Dict {
     const called = toolCallId ? this.#toolCalls.get(toolCallId) : undefined;
     const description =
       serializedDescription(serialized) ?? (called?.name === name ? called.description : undefined);
-    this.#tools.set(runId, toolConfig(name, serializedClass(serialized), description));
-  }
-
-  /** A tool run's config, read once at its end (or error). */
-  toolConfig(runId: string): Dict | undefined {
-    const config = this.#tools.get(runId);
-    if (config !== undefined) this.#tools.delete(runId);
-    return config;
+    return toolConfig(name, serializedClass(serialized), description);
   }
 }

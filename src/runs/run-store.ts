@@ -1,6 +1,9 @@
 /**
  * Run bookkeeping, in the manner of `@langchain/core`'s BaseTracer run map: which runs are open,
  * who their visible parent is, which session they belong to, and which visible children they have.
+ * A run's own facts (its agent scope, the config its start already tells) sit on its record and go
+ * when it goes; what a late child needs of an ended run (its attachment) is remembered a while
+ * longer.
  *
  * State is per run, never per handler instance, so one handler shared by concurrent requests keeps
  * their trees apart. Hidden runs (`langsmith:hidden`: LangGraph's `__start__`, channel writers,
@@ -10,6 +13,7 @@
  */
 import type { RootHandle } from "../delivery/items.js";
 import type { Dict } from "../mapping/langchain-objects.js";
+import type { PromptStart } from "../mapping/run-links.js";
 import { GenerationalMap } from "../util/generational-map.js";
 
 export interface Enrichment {
@@ -34,21 +38,35 @@ export interface Clock {
   perf: number;
 }
 
-export interface RunRecord {
+/**
+ * What a run starting under this one needs of it, whether it is still open (its record) or ended a
+ * little while ago (what the store remembers of it for late children).
+ */
+export interface Attachment {
+  sessionId: string;
+  /** The event id a child attaches to: the run's own, or a hidden run's visible parent's. */
+  visibleId: string;
+  /** The root's clock (shared by every run of the tree). */
+  clock: Clock;
+  /**
+   * The tree's root handle in the delivery pipeline; null when the tree is not recorded (not sampled,
+   * or refused for memory).
+   */
+  delivery: RootHandle | null;
+  /** The agent this run is inside of (its own, for an agent's graph run): its children inherit it. */
+  agentScope: string | undefined;
+}
+
+export interface RunRecord extends Attachment {
   runId: string;
   kind: RunKind;
   name: string;
   hidden: boolean;
-  sessionId: string;
   /** The visible parent's event id, or the session id for a root. */
   parentEventId: string;
   /** Set when this run is a root: it opened (a turn of) a session. */
   root: RootInfo | undefined;
-  /** The root's clock (shared by every run of the tree). */
-  clock: Clock;
   startPerf: number;
-  /** Where the tree is delivered; null when it is not recorded (not sampled, or refused for memory). */
-  delivery: RootHandle | null;
   /** The inputs as JSON text, taken when the run started. */
   inputs: string;
   metadata: Dict | undefined;
@@ -62,22 +80,22 @@ export interface RunRecord {
   annotations?: Dict;
   /** Feedback / metrics / metadata / user properties the app attached while the run was open. */
   enrichment?: Enrichment;
-}
-
-interface Tombstone {
-  sessionId: string;
-  /** The event id a late child of this run should attach to. */
-  visibleId: string;
-  clock: Clock;
-  delivery: RootHandle | null;
+  /**
+   * The event's `config` as far as the run's start tells it (a tool's definition, an agent's own
+   * name, the prompt template a model was fed); the end adds its own.
+   */
+  startConfig?: Dict;
+  /** A prompt template run: what it started with, read when it ends to link it to the model it feeds. */
+  prompt?: PromptStart;
 }
 
 /** Recently ended runs remembered for late children: between this many and twice as many. */
-const TOMBSTONES = 2_000;
+const REMEMBERED = 2_000;
 
 export class RunStore {
   readonly #open = new Map<string, RunRecord>();
-  readonly #ended = new GenerationalMap<string, Tombstone>(TOMBSTONES);
+  /** Only what a late child needs: the ended run's texts and children are not kept alive. */
+  readonly #ended = new GenerationalMap<string, Attachment>(REMEMBERED);
   /** When open runs were last checked for staleness (Unix ms). */
   #lastSweep = 0;
 
@@ -91,18 +109,17 @@ export class RunStore {
 
   /** The session of an open or recently ended run. */
   sessionOf(runId: string): string | undefined {
-    return this.#open.get(runId)?.sessionId ?? this.#ended.get(runId)?.sessionId;
+    return this.attachPoint(runId)?.sessionId;
   }
 
   /**
-   * Where a new run attaches: its parent's session and visible event id, or undefined when the
-   * parent is unknown (no parent, or the handler was attached below the parent) — a root.
+   * Where a run started under `parentRunId` attaches: the open parent's record, or what is
+   * remembered of a recently ended one; undefined when the parent is unknown (no parent, or the
+   * handler was attached below it) — the new run is a root.
    */
-  parentOf(parentRunId: string | undefined): Tombstone | undefined {
+  attachPoint(parentRunId: string | undefined): Attachment | undefined {
     if (!parentRunId) return undefined;
-    const parent = this.#open.get(parentRunId);
-    if (parent) return tombstone(parent);
-    return this.#ended.get(parentRunId);
+    return this.#open.get(parentRunId) ?? this.#ended.get(parentRunId);
   }
 
   add(record: RunRecord): void {
@@ -115,7 +132,7 @@ export class RunStore {
     const record = this.#open.get(runId);
     if (!record) return undefined;
     this.#open.delete(runId);
-    this.#ended.set(runId, tombstone(record));
+    this.#ended.set(runId, remembered(record));
     return record;
   }
 
@@ -145,12 +162,13 @@ export class RunStore {
   }
 }
 
-function tombstone(record: RunRecord): Tombstone {
+function remembered(record: RunRecord): Attachment {
   return {
     sessionId: record.sessionId,
-    visibleId: record.hidden ? record.parentEventId : record.runId,
+    visibleId: record.visibleId,
     clock: record.clock,
     delivery: record.delivery,
+    agentScope: record.agentScope,
   };
 }
 
