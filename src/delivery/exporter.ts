@@ -55,7 +55,12 @@ const SENT: ExportResult = { outcome: "sent" };
 const FAILED: ExportResult = { outcome: "failed" };
 const ABORTED: ExportResult = { outcome: "aborted" };
 
-/** The longest pause a server's `Retry-After` can ask for before it is asked again. */
+/**
+ * What a server's `Retry-After` can ask for: it knows its own state better than a backoff guess,
+ * so it is followed — but no sooner than 100 ms (one probe at a time, never a hammer) and no later
+ * than a minute before it is asked again.
+ */
+const MIN_RETRY_AFTER_MS = 100;
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** `{"success": false}` in a 2xx body (checked as text first: most bodies are tiny and say true). */
@@ -230,10 +235,9 @@ export class Exporter {
       // A server may ask for a long pause (or send a date from a clock that runs ahead): it is heard,
       // up to a minute and never past the budget, and then asked again.
       const now = performance.now();
-      const delay = Math.min(
-        Math.max(Math.min(wait ?? 0, MAX_RETRY_AFTER_MS), backoffDelay(attempt, this.#backoff)),
-        Math.max(0, deadline - now),
-      );
+      const asked =
+        wait === undefined ? undefined : Math.min(Math.max(wait, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
+      const delay = Math.min(asked ?? backoffDelay(attempt, this.#backoff), Math.max(0, deadline - now));
       // Any answer that is not "unavailable" means the server is there; otherwise hold everyone off.
       if (final) this.#outageUntil = 0;
       else this.#outageUntil = Math.max(this.#outageUntil, now + delay);
@@ -343,6 +347,12 @@ export class Exporter {
       error = new HoneyHiveDeliveryError(
         `cannot deliver ${request.describe} (${describeRoute(request.endpoint)}), and retrying will not help: ${message}`,
         undefined,
+      );
+    } else if (status < 400) {
+      // A redirect is not followed (the key must not go where it points): the URL is wrong.
+      error = new HoneyHiveDeliveryError(
+        `cannot reach HoneyHive's API at this URL: it answered ${request.describe} (${describeRoute(request.endpoint)}) with ${status}, a redirect, and requests are not redirected. Set HH_API_URL / serverUrl to the API's base URL.`,
+        status,
       );
     } else {
       const hint =

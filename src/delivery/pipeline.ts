@@ -32,7 +32,7 @@ import {
 } from "./batch-queue.js";
 import type { DeliveryCounters, DeliveryStats, FlushResult } from "./counters.js";
 import { registerExitDrain, unregisterExitDrain } from "./exit-drain.js";
-import type { Endpoint, Exporter, ExportOutcome } from "./exporter.js";
+import type { Exporter } from "./exporter.js";
 import {
   type Item,
   newSessionState,
