@@ -3,15 +3,15 @@ import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { HoneyHiveHandler } from "../src/index.js";
-import { closedPort } from "./helpers/workloads.js";
+import { HoneyHiveHandler } from "../../src/index.js";
+import { closedPort } from "../helpers/workloads.js";
 
 describe("npx honeyhive-langchain collector", () => {
   it("listens on --port and prints each session as a tree", async () => {
     const port = await closedPort();
     const cli = spawn(
       process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "../src/cli.ts"), "collector", "--port", String(port)],
+      ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", "--port", String(port)],
       {
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -64,7 +64,7 @@ describe("--port validation", () => {
     const value = (args[1] ?? args[0]?.replace("--port=", "")) as string;
     const result = spawnSync(
       process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "../src/cli.ts"), "collector", ...args],
+      ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", ...args],
       { encoding: "utf8", timeout: 30_000 },
     );
     expect(result.status).toBe(2);
@@ -81,7 +81,7 @@ describe("--port validation", () => {
     try {
       const result = spawnSync(
         process.execPath,
-        ["--import", "tsx", join(import.meta.dirname, "../src/cli.ts"), "collector", "--port", port],
+        ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", "--port", port],
         { encoding: "utf8", timeout: 30_000 },
       );
       expect(result.status).toBe(1);
@@ -96,7 +96,7 @@ describe("--port validation", () => {
     for (const args of [["--port"], ["--colour"]]) {
       const result = spawnSync(
         process.execPath,
-        ["--import", "tsx", join(import.meta.dirname, "../src/cli.ts"), "collector", ...args],
+        ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", ...args],
         { encoding: "utf8", timeout: 30_000 },
       );
       expect(result.status, args.join(" ")).toBe(2);

@@ -3,8 +3,8 @@ import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
-import { formatSessionTree, startCollector } from "../src/collector/index.js";
-import { TEST_KEY, useCollector } from "./helpers/setup.js";
+import { formatSessionTree, startCollector } from "../../src/collector/index.js";
+import { TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector({ allowRejections: true });
 
@@ -119,6 +119,65 @@ function getWithHost(url: string, host: string): Promise<{ status: number; body:
     req.end();
   });
 }
+
+describe("duplicate keys", () => {
+  // JSON.parse keeps the last of two equal keys, so without this a handler that writes a key twice
+  // (e.g. "metadata") would pass unseen; HoneyHive's parser need not agree on which one wins.
+  const cases: [path: string, valid: string, duplicated: string, where: string][] = [
+    [
+      "/v1/events",
+      '{"event_type":"chain","inputs":{},"metadata":{"a":1}}',
+      '{"event_type":"chain","inputs":{},"metadata":{"a":1},"metadata":{"b":2}}',
+      "the top-level object",
+    ],
+    [
+      "/v1/events/batch",
+      '{"events":[{"event_type":"chain","inputs":{}},{"event_type":"tool","inputs":{"q":1}}]}',
+      '{"events":[{"event_type":"chain","inputs":{}},{"event_type":"tool","inputs":{"q":1,"q":2}}]}',
+      "events[1].inputs",
+    ],
+    [
+      "/v1/sessions",
+      '{"session_name":"s","metadata":{"error":"x"}}',
+      '{"session_name":"s","metadata":{"error":"x"},"\\u006detadata":{"error":"y"}}',
+      "the top-level object",
+    ],
+  ];
+
+  it.each(cases)(
+    "POST %s with a key twice is 400 naming the key; nothing is stored",
+    async (path, valid, duplicated, where) => {
+      expect((await post(path, valid)).status).toBe(200);
+      hh.collector.reset();
+      const res = await post(path, duplicated);
+      expect(res.status).toBe(400);
+      expect(res.body.success).toBe(false);
+      const key = path === "/v1/events/batch" ? "q" : "metadata";
+      expect(res.body.message).toContain(`duplicate key "${key}" in ${where}`);
+      expect(hh.collector.events).toHaveLength(0);
+      expect(hh.collector.sessions).toHaveLength(0);
+      expect(hh.collector.requests.map((r) => r.status)).toEqual([400]);
+    },
+  );
+
+  it("equal keys in different objects, and a key equal to a string value, are fine", async () => {
+    const res = await post(
+      "/v1/events/batch",
+      '{"events":[{"event_type":"chain","inputs":{"metadata":"metadata"},"metadata":{"inputs":1}},' +
+        '{"event_type":"chain","inputs":{}}]}',
+    );
+    expect(res.status).toBe(200);
+  });
+
+  it("a body nested 800,000 deep (as deep as fits in 5 MB) is scanned without overflowing the stack", async () => {
+    const depth = 800_000;
+    const deep = `{"event_type":"chain","inputs":{"x":${'{"a":'.repeat(depth)}{"k":1,"k":2}${"}".repeat(depth)}}}`;
+    const res = await post("/v1/events", deep);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('duplicate key "k" in inputs.x.a.a');
+    expect(res.body.message?.length).toBeLessThan(1_000);
+  });
+});
 
 describe("malformed paths", () => {
   it("answers malformed percent-encoding with 400 {success: false, message}, not 500", async () => {

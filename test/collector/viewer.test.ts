@@ -16,10 +16,10 @@ import { createAgent } from "langchain";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { OfflineChatModel } from "../examples/support/offline-model.js";
-import type { SessionTree, TreeNode } from "../src/collector/index.js";
-import { chromiumPath, launchChromium, NO_BROWSER_MESSAGE } from "./helpers/browser.js";
-import { useCollector } from "./helpers/setup.js";
+import { OfflineChatModel } from "../../examples/support/offline-model.js";
+import type { SessionTree, TreeNode } from "../../src/collector/index.js";
+import { chromiumPath, launchChromium, NO_BROWSER_MESSAGE } from "../helpers/browser.js";
+import { useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 const artifacts = mkdtempSync(join(tmpdir(), "hh-viewer-"));
@@ -198,7 +198,7 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
     const shot = join(artifacts, "viewer-session.png");
     await linked.screenshot({ path: shot });
     if (process.env.UPDATE_VIEWER_SCREENSHOT === "1") {
-      copyFileSync(shot, join(import.meta.dirname, "../docs/viewer.png"));
+      copyFileSync(shot, join(import.meta.dirname, "../../docs/viewer.png"));
     }
     await linked.close();
   });

@@ -5,8 +5,8 @@
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { postsEvents, useCollector } from "./helpers/setup.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { postsEvents, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 

@@ -1,70 +1,22 @@
 /**
- * Errors and logging safety (SPEC §2, §5): every onError payload is a HoneyHiveError with a stable
- * code; the API key never appears, not even in part, in a log line or error (server text is
- * scrubbed before it is cut); a logger or onError that throws or rejects is contained; repeated
- * problems are throttled.
+ * Errors and logging safety in delivery (SPEC §2, §5): every onError payload is a HoneyHiveError
+ * with a stable code; the API key never appears, not even in part, in a log line or error; a
+ * logger or onError that throws or rejects is contained.
  */
 import { createServer, type Server } from "node:http";
 import { describe, expect, it } from "vitest";
-import { asHoneyHiveError } from "../src/errors.js";
 import {
-  HoneyHiveConfigError,
-  HoneyHiveDeliveryError,
+  type HoneyHiveDeliveryError,
   HoneyHiveError,
   HoneyHiveHandler,
   type Logger,
-} from "../src/index.js";
-import { LogThrottle } from "../src/util/log-throttle.js";
-import { scrubThenCut } from "../src/util/logger.js";
-import { useCollector } from "./helpers/setup.js";
-import { closedPort, memoryLogger, smallChain } from "./helpers/workloads.js";
+} from "../../src/index.js";
+import { useCollector } from "../helpers/setup.js";
+import { closedPort, memoryLogger, smallChain } from "../helpers/workloads.js";
 
 const hh = useCollector({ allowRejections: true });
+
 const fast = { maxRetries: 1, retryBudgetMs: 300, requestTimeoutMs: 1000 };
-
-describe("error classes", () => {
-  it("share a base class and a stable code", () => {
-    const config = new HoneyHiveConfigError("bad", "serverUrl");
-    expect(config).toBeInstanceOf(HoneyHiveError);
-    expect(config).toBeInstanceOf(Error);
-    expect([config.code, config.name, config.setting]).toEqual([
-      "config",
-      "HoneyHiveConfigError",
-      "serverUrl",
-    ]);
-    const codes = [401, 403, 400, 404, 413, 408, 429, 500, 503, undefined].map(
-      (s) => new HoneyHiveDeliveryError("x", s).code,
-    );
-    expect(codes).toEqual([
-      "auth",
-      "auth",
-      "rejected",
-      "rejected",
-      "rejected",
-      "unreachable",
-      "unreachable",
-      "unreachable",
-      "unreachable",
-      "unreachable",
-    ]);
-    expect(new HoneyHiveDeliveryError("x", 400).status).toBe(400);
-  });
-
-  it("anything else becomes an internal HoneyHiveError that keeps the original as its cause", () => {
-    const original = new TypeError("boom");
-    const wrapped = asHoneyHiveError(original);
-    expect(wrapped.code).toBe("internal");
-    expect(wrapped.cause).toBe(original);
-    expect(wrapped.message).toContain("TypeError: boom");
-    expect(asHoneyHiveError(wrapped)).toBe(wrapped);
-    const unprintable = {
-      toString() {
-        throw new Error("no");
-      },
-    };
-    expect(asHoneyHiveError(unprintable).code).toBe("internal");
-  });
-});
 
 describe("onError payloads", () => {
   it("a 400, a 401, an unreachable server and a failing mask each arrive with their code", async () => {
@@ -142,7 +94,8 @@ describe("callbacks the app supplies are contained", () => {
       ] as const) {
         const handler = hh.handler({ ...fast, verbose: true, logger, onError });
         expect(await smallChain().invoke({ name: "x" }, { callbacks: [handler] })).toBe("hello");
-        await handler.flush();
+        // The 400s were still counted as failures (the broken callbacks lost nothing but words).
+        expect((await handler.flush()).failed).toBeGreaterThan(0);
       }
       // Rejections are reported after a turn of the event loop.
       await new Promise((r) => setTimeout(r, 20));
@@ -201,44 +154,5 @@ describe("the API key never leaks, not even in part", () => {
       const piece = key.slice(i, i + 8);
       for (const text of texts) expect(text, `a piece of the key (${piece}) leaked`).not.toContain(piece);
     }
-  });
-
-  it("scrubThenCut scrubs before it cuts", () => {
-    const key = "secret-key-0123456789";
-    const text = `${"a".repeat(290)}Bearer ${key} and more`;
-    const out = scrubThenCut(text, key, 300);
-    expect(out).not.toContain("secret-k");
-    expect(out.length).toBeLessThanOrEqual(301);
-    expect(scrubThenCut(`x ${key} y ${key}`, key, 1000)).toBe("x [REDACTED] y [REDACTED]");
-  });
-});
-
-describe("log throttle", () => {
-  it("logs the first occurrence, then at most once a minute with a count of what it held back", () => {
-    let now = 1_000_000;
-    const throttle = new LogThrottle({ now: () => now });
-    const out: string[] = [];
-    const log = (line: string): void => {
-      out.push(line);
-    };
-    throttle.log("503 /v1/events", "server answered 503", log);
-    for (let i = 0; i < 10; i++) {
-      now += 1000;
-      throttle.log("503 /v1/events", "server answered 503", log);
-    }
-    // A different problem is not held back by the first one.
-    throttle.log("401 /v1/events", "key refused", log);
-    expect(out).toEqual(["server answered 503", "key refused"]);
-    now += 50_000; // 60 s after the first line
-    throttle.log("503 /v1/events", "server answered 503", log);
-    expect(out[2]).toBe("server answered 503 (10 more like this since the last such line were not logged)");
-    now += 59_999;
-    throttle.log("503 /v1/events", "server answered 503", log);
-    expect(out).toHaveLength(3);
-    now += 1;
-    throttle.log("503 /v1/events", "server answered 503", log);
-    expect(out[3]).toBe("server answered 503 (1 more like this since the last such line were not logged)");
-    now += 120_000;
-    expect(throttle.line("503 /v1/events", "again")).toBe("again");
   });
 });

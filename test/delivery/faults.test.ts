@@ -1,14 +1,16 @@
 /**
- * Delivery under faults: a real collector misbehaving the way servers and networks do, and real
- * LangChain runs. "Nothing lost that could be delivered, nothing delivered twice, the app never
- * sees an exception."
+ * Delivery under faults: a real collector misbehaving the way servers and networks do (and servers
+ * that drip, send huge error bodies or present a bad certificate), with real LangChain runs.
+ * "Nothing lost that could be delivered, nothing delivered twice, the app never sees an exception,
+ * the log stays quiet."
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it, vi } from "vitest";
-import { startCollector } from "../src/collector/index.js";
-import { HoneyHiveHandler } from "../src/index.js";
-import { postedEventIds, postsEvents, sessionPrecedesEvents, useCollector } from "./helpers/setup.js";
-import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
+import { startCollector } from "../../src/collector/index.js";
+import { HoneyHiveHandler } from "../../src/index.js";
+import { drippingServer, hugeErrorServer, selfSignedServer } from "../helpers/faulty-servers.js";
+import { postedEventIds, postsEvents, sessionPrecedesEvents, useCollector } from "../helpers/setup.js";
+import { closedPort, EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "../helpers/workloads.js";
 
 const hh = useCollector({ allowRejections: true });
 
@@ -369,11 +371,123 @@ describe("permanent failures", () => {
     const took = Date.now() - started;
     expect(result.timedOut).toBe(true);
     expect(result.sent).toBe(0);
-    expect(took).toBeLessThan(1500);
+    // Hang guard: flush() gave up at its own 400 ms deadline, not at the 10 s default
+    // flushTimeoutMs or the 60 s retry budget it would wait out otherwise.
+    expect(took).toBeLessThan(10_000);
     const shut = await handler.shutdown({ timeoutMs: 200 });
     expect(shut.timedOut).toBe(true);
     // Idempotent and never rejects.
     await expect(handler.shutdown()).resolves.toBeDefined();
     await expect(handler.flush()).resolves.toBeDefined();
+  });
+});
+
+describe("never stuck", () => {
+  it("a server that sends headers and then drips the body: each request ends at its deadline, delivery goes on", async () => {
+    // Fewer drips than attempts: every chain's first request drips (a root is one request now).
+    const server = await drippingServer(3);
+    try {
+      const handler = new HoneyHiveHandler({
+        apiKey: "drip-key",
+        serverUrl: server.url,
+        requestTimeoutMs: 600,
+        concurrency: 8,
+        logger: memoryLogger().logger,
+      });
+      for (let i = 0; i < 3; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+      const result = await handler.flush({ timeoutMs: 15_000 });
+      expect(server.dripped).toBe(3);
+      expect(result.timedOut).toBe(false);
+      expect(result.failed).toBe(0);
+      const eventIds = new Set<string>();
+      for (const b of server.bodies as {
+        event_id?: string;
+        events?: { event_id: string; event_type: string }[];
+      }[]) {
+        if (b.event_id) eventIds.add(b.event_id);
+        for (const e of b.events ?? []) if (e.event_type !== "session") eventIds.add(e.event_id);
+      }
+      expect(eventIds.size).toBe(3 * EVENTS_PER_SMALL_CHAIN);
+      await handler.shutdown();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("a 500 with a 50 MB body: only the first bytes are read, on every retry", async () => {
+    const server = await hugeErrorServer(3);
+    try {
+      const handler = new HoneyHiveHandler({
+        apiKey: "big-key",
+        serverUrl: server.url,
+        logger: memoryLogger().logger,
+      });
+      await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+      const result = await handler.flush({ timeoutMs: 15_000 });
+      expect(result.failed).toBe(0);
+      expect(server.ok).toBeGreaterThan(0);
+      expect(server.taken).toHaveLength(3);
+      // Written as fast as the client read it: a client reading the whole body would take 50 MB each time.
+      for (const bytes of server.taken) expect(bytes).toBeLessThan(16 * 1024 * 1024);
+      await handler.shutdown();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("a self-signed certificate is not retried: reported once, flush returns at once", async () => {
+    const server = await selfSignedServer();
+    try {
+      const { lines, logger } = memoryLogger();
+      const handler = new HoneyHiveHandler({
+        apiKey: "tls-key",
+        serverUrl: server.url,
+        logger,
+        maxRetries: 6,
+      });
+      await smallChain().invoke({ name: "x" }, { callbacks: [handler] });
+      const result = await handler.flush({ timeoutMs: 10_000 });
+      // "At once" without a clock (the deadline is the hang guard): it ended before its deadline
+      // with nothing retried; a certificate error taken for a transient one would retry until
+      // the deadline (timedOut).
+      expect(result.timedOut).toBe(false);
+      expect(result.retried).toBe(0);
+      expect(result.failed).toBeGreaterThan(0);
+      // One attempt per request: the session, then its events (nothing retried).
+      expect(server.connections()).toBeLessThanOrEqual(2);
+      const errorLines = lines.filter((l) => l.level === "error" || l.level === "warn");
+      expect(errorLines.map((l) => l.message)).toHaveLength(1);
+      expect(errorLines[0]?.message).toMatch(/certificate|CERT/i);
+      await handler.shutdown();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("quiet logs", () => {
+  it("a 400 for every event is logged once (with a count later), not once per event; onError gets each", async () => {
+    hh.collector.setFaults(({ path }) =>
+      path.startsWith("/v1/events") ? { status: 400, body: { message: "bad" } } : undefined,
+    );
+    const { lines, logger } = memoryLogger();
+    const errors: Error[] = [];
+    const handler = hh.handler({ logger, onError: (e) => errors.push(e) });
+    for (let i = 0; i < 100; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+    await handler.flush();
+    const printed = lines.filter((l) => l.level === "error" || l.level === "warn");
+    expect(printed).toHaveLength(1);
+    expect(printed[0]?.message).toContain("400");
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a wrong path (an extra /v1 in the URL) prints one line that says what to check", async () => {
+    const { lines, logger } = memoryLogger();
+    const handler = hh.handler({ serverUrl: `${hh.collector.url}/v1`, logger });
+    for (let i = 0; i < 100; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+    await handler.flush();
+    const printed = lines.filter((l) => l.level === "error" || l.level === "warn");
+    expect(printed.length).toBeLessThanOrEqual(2);
+    expect(printed[0]?.message).toMatch(/HH_API_URL|serverUrl/);
   });
 });

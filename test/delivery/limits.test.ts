@@ -4,9 +4,9 @@
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
-import { EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "./helpers/workloads.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, useCollector } from "../helpers/setup.js";
+import { EVENTS_PER_SMALL_CHAIN, memoryLogger, smallChain } from "../helpers/workloads.js";
 
 const hh = useCollector();
 
@@ -25,12 +25,14 @@ describe("the queue", () => {
   });
 
   it("past maxQueueBytes whole new sessions are dropped and counted, started ones kept whole; warns once, never blocks", async () => {
-    hh.collector.setFaults(() => ({ delayMs: 300 }));
+    hh.collector.setFaults(() => ({ delayMs: 1_000 }));
     const { lines, logger } = memoryLogger();
     const handler = hh.handler({ maxQueueBytes: 4_000, concurrency: 1, logger });
     const started = Date.now();
     for (let i = 0; i < 10; i++) await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Hang guard: an invoke that waited for queue space would wait for a request to finish (1 s
+    // each, one connection), so the loop would take about 8 s; 10 small chains take milliseconds.
+    expect(Date.now() - started).toBeLessThan(5_000);
     const stats = handler.stats();
     expect(stats.droppedSessions).toBeGreaterThan(0);
     expect(stats.droppedSessions).toBeLessThan(10);
@@ -192,34 +194,5 @@ describe("runs that never end", () => {
     await handler.flush();
     const unfinished = hh.collector.events.filter((e) => e.metadata?.unfinished === true);
     expect(unfinished.length).toBeGreaterThanOrEqual(3);
-  });
-});
-
-describe("lifecycle", () => {
-  it("after shutdown, callbacks are no-ops and nothing more is sent", async () => {
-    const handler = hh.handler();
-    await smallChain().invoke({ name: "before" }, { callbacks: [handler] });
-    await handler.shutdown();
-    const count = hh.collector.requests.length;
-    expect(await smallChain().invoke({ name: "after" }, { callbacks: [handler] })).toBe("hello");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(hh.collector.requests.length).toBe(count);
-    expect(handler.stats().openRuns).toBe(0);
-  });
-
-  it("a throwing logger or onError never reaches the app", async () => {
-    const bad = () => {
-      throw new Error("logger exploded");
-    };
-    hh.collector.setFaults(() => ({ status: 400 }));
-    const handler = hh.handler({
-      logger: { debug: bad, info: bad, warn: bad, error: bad },
-      onError: bad,
-      verbose: true,
-    });
-    expect(await smallChain().invoke({ name: "x" }, { callbacks: [handler] })).toBe("hello");
-    const result = await handler.flush();
-    expect(result.failed).toBeGreaterThan(0);
-    hh.collector.reset();
   });
 });

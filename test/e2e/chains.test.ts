@@ -1,9 +1,14 @@
+/**
+ * Chains: a prompt → chat model → parser chain, as one session with correctly linked events, and a
+ * parent with thousands of children.
+ */
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
-import { openApiProblem, schemaFor } from "./helpers/openapi.js";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, createdSessionIds, sessionPrecedesEvents, useCollector } from "./helpers/setup.js";
+import { openApiProblem, schemaFor } from "../helpers/openapi.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, createdSessionIds, sessionPrecedesEvents, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 
@@ -14,6 +19,8 @@ function chain(replies = [{ content: "Paris is the capital.", usage: { input: 12
   ]);
   return prompt.pipe(new ScriptedChatModel({ replies, model: "gpt-test" })).pipe(new StringOutputParser());
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 describe("a prompt → chat model → parser chain", () => {
   it("arrives as one session with a chain root and three children, correctly linked", async () => {
@@ -115,4 +122,21 @@ describe("a prompt → chat model → parser chain", () => {
       "additionalProperties",
     );
   });
+});
+
+describe("a parent with more than 5,000 children", () => {
+  it("lists every child id, and only real ids", async () => {
+    const handler = hh.handler();
+    const child = RunnableLambda.from((i: number) => i).withConfig({ runName: "child" });
+    const parent = RunnableLambda.from(async (n: number, config) => {
+      for (let i = 0; i < n; i++) await child.invoke(i, config);
+      return n;
+    }).withConfig({ runName: "parent" });
+    await parent.invoke(5003, { callbacks: [handler] });
+    await handler.flush({ timeoutMs: 60_000 });
+    const root = hh.collector.events.find((e) => e.event_name === "parent");
+    expect(root?.children_ids).toHaveLength(5003);
+    for (const id of root?.children_ids ?? []) expect(id).toMatch(UUID);
+    expect(hh.collector.events).toHaveLength(5004);
+  }, 60_000);
 });

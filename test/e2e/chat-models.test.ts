@@ -1,11 +1,26 @@
+/**
+ * Chat models: roles, tool calls, usage, errors, providers, and message content shapes (Anthropic
+ * blocks, plain message objects) as the collector receives them.
+ */
+
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { useCollector } from "./helpers/setup.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, useCollector } from "../helpers/setup.js";
+import { ShapedChatModel } from "../helpers/shaped-model.js";
 
 const hh = useCollector();
+
+const _weather = () =>
+  tool(async ({ city }) => `sunny in ${city}`, {
+    name: "get_weather",
+    description: "Weather for a city",
+    schema: z.object({ city: z.string() }),
+  });
 
 describe("chat model events", () => {
   it("record roles, tool calls, tool_call_id, usage, model and provider", async () => {
@@ -114,5 +129,126 @@ describe("chat model events", () => {
     const [event] = hh.collector.events;
     expect(event?.error).toBe("RangeError: quota exceeded");
     expect(String(event?.metadata?.error_stack)).toContain("quota exceeded");
+  });
+});
+
+describe("providers", () => {
+  const cases: [string, string][] = [
+    ["openai", "openai"],
+    ["azure", "azure"],
+    ["anthropic", "anthropic"],
+    ["google_genai", "google"],
+    ["google_vertexai", "google"],
+    ["amazon_bedrock", "bedrock"],
+    ["mistral", "mistral"],
+    ["groq", "groq"],
+    ["cohere", "cohere"],
+    ["ollama", "ollama"],
+    ["deepseek", "deepseek"],
+    ["xai", "xai"],
+  ];
+  it.each(cases)(
+    "ls_provider %s → config.provider %s (LangChain's name kept in metadata)",
+    async (ls, hhName) => {
+      const handler = hh.handler();
+      await new ScriptedChatModel({ provider: ls, replies: [{ content: "hi" }] }).invoke("hello", {
+        callbacks: [handler],
+      });
+      await handler.flush();
+      const [e] = hh.collector.events;
+      expect(e?.config?.provider).toBe(hhName);
+      expect(e?.metadata?.ls_provider).toBe(ls);
+    },
+  );
+
+  it("a provider LangChain only derived from the class name is not reported", async () => {
+    const handler = hh.handler();
+    await new FakeListChatModel({ responses: ["hi"] }).invoke("hello", { callbacks: [handler] });
+    await handler.flush();
+    const [e] = hh.collector.events;
+    expect(e?.config).not.toHaveProperty("provider");
+    expect(e?.metadata).not.toHaveProperty("ls_provider");
+  });
+});
+
+describe("message content", () => {
+  it("Anthropic-shaped output: text blocks become a string, tool_use blocks are not repeated", async () => {
+    const handler = hh.handler();
+    const message = new AIMessage({
+      content: [
+        { type: "text", text: "Let me check. " },
+        { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
+      ],
+      tool_calls: [{ id: "toolu_1", name: "get_weather", args: { city: "Oslo" }, type: "tool_call" }],
+    });
+    await new ShapedChatModel(
+      () => ({ generations: [{ message, text: "" }] }),
+      {},
+      { ls_provider: "anthropic" },
+    ).invoke(
+      [
+        new HumanMessage({
+          content: [
+            { type: "text", text: "What is in " },
+            { type: "text", text: "this picture?" },
+          ],
+        }),
+        new HumanMessage({
+          content: [
+            { type: "text", text: "And this one?" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } },
+          ],
+        }),
+      ],
+      { callbacks: [handler] },
+    );
+    await handler.flush();
+    const [e] = hh.collector.events;
+    expect(e?.outputs).toEqual({
+      role: "assistant",
+      content: "Let me check. ",
+      tool_calls: [
+        { id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } },
+      ],
+    });
+    expect(e?.inputs.chat_history).toEqual([
+      { role: "user", content: "What is in this picture?" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "And this one?" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } },
+        ],
+      },
+    ]);
+  });
+
+  it("plain message shapes in chain inputs map to the right role, under the app's key", async () => {
+    const handler = hh.handler();
+    const echo = RunnableLambda.from((v: { messages: unknown[] }) => v.messages.length).withConfig({
+      runName: "count",
+    });
+    await echo.invoke(
+      {
+        messages: [
+          ["system", "Be brief."],
+          { type: "human", content: "hi" },
+          { role: "ai", content: "hello" },
+          { role: "assistant", content: "again" },
+          "plain string",
+        ],
+      },
+      { callbacks: [handler] },
+    );
+    await handler.flush();
+    expect(byName(hh.collector.events, "count").inputs).toEqual({
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "hello" },
+        { role: "assistant", content: "again" },
+        { role: "user", content: "plain string" },
+      ],
+    });
   });
 });

@@ -17,9 +17,9 @@ import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { StoredEvent } from "../src/collector/index.js";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
+import type { StoredEvent } from "../../src/collector/index.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 

@@ -5,8 +5,8 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { describe, expect, it } from "vitest";
-import { useCollector } from "./helpers/setup.js";
-import { ShapedChatModel } from "./helpers/shaped-model.js";
+import { useCollector } from "../helpers/setup.js";
+import { ShapedChatModel } from "../helpers/shaped-model.js";
 
 const hh = useCollector();
 

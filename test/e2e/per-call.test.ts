@@ -3,10 +3,10 @@
  * first-class `userId`, and a one-time warning for keys that are not settings.
  */
 import { describe, expect, it } from "vitest";
-import { honeyhive } from "../src/index.js";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { useCollector } from "./helpers/setup.js";
-import { memoryLogger, smallChain } from "./helpers/workloads.js";
+import { honeyhive } from "../../src/index.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { useCollector } from "../helpers/setup.js";
+import { memoryLogger, smallChain } from "../helpers/workloads.js";
 
 const hh = useCollector();
 

@@ -5,15 +5,25 @@ import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
+
+/** Each of the 4 words is yielded after its own 30 ms timer. */
+const CHUNK_DELAY_MS = 30;
+/**
+ * Time to first token is stamped at the first chunk, not at the end: at least the three later
+ * chunks' timers (3 × 30 ms) separate it from the run's end. Timers never fire early, so this is a
+ * lower bound set by the script (a slower machine only widens it), not a timed assertion; 5 ms of
+ * slack for the clock's rounding.
+ */
+const TTFT_GAP_MS = 3 * CHUNK_DELAY_MS - 5;
 
 const streamingModel = () =>
   new ScriptedChatModel({
     model: "stream-1",
-    replies: [{ content: "one two three four", delayMs: 30, usage: { input: 9, output: 4 } }],
+    replies: [{ content: "one two three four", delayMs: CHUNK_DELAY_MS, usage: { input: 9, output: 4 } }],
   });
 
 describe("streaming", () => {
@@ -31,8 +41,8 @@ describe("streaming", () => {
     expect(model.outputs).toEqual({ role: "assistant", content: "one two three four" });
     expect(model.metadata).toMatchObject({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 });
     const ttft = model.metrics?.ttft_ms as number;
-    expect(ttft).toBeGreaterThanOrEqual(25);
-    expect(ttft).toBeLessThan((model.duration as number) - 50);
+    expect(ttft).toBeGreaterThanOrEqual(CHUNK_DELAY_MS - 5);
+    expect(ttft).toBeLessThanOrEqual((model.duration as number) - TTFT_GAP_MS);
     // Streamed steps get their real inputs from the end callback (lc_defers_inputs).
     const parser = byName(events, "StrOutputParser");
     expect(parser.inputs).not.toEqual({ input: "" });
@@ -66,8 +76,8 @@ describe("streaming", () => {
     // On this path LangChain assembles content blocks; they are recorded as given.
     expect(model?.outputs?.role).toBe("assistant");
     expect(JSON.stringify(model?.outputs?.content)).toContain("one two three four");
-    expect(model?.metrics?.ttft_ms).toBeGreaterThanOrEqual(25);
-    expect(model?.metrics?.ttft_ms).toBeLessThan((model?.duration as number) - 50);
+    expect(model?.metrics?.ttft_ms).toBeGreaterThanOrEqual(CHUNK_DELAY_MS - 5);
+    expect(model?.metrics?.ttft_ms).toBeLessThanOrEqual((model?.duration as number) - TTFT_GAP_MS);
   });
 
   it("a model that fails mid-stream is an error event; its first-token state does not leak into the next run", async () => {

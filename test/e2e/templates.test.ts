@@ -13,8 +13,8 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeLLM } from "@langchain/core/utils/testing";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "./helpers/scripted-model.js";
-import { byName, useCollector } from "./helpers/setup.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { byName, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 

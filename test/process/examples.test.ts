@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Collector, type StoredEvent, startCollector } from "../src/collector/index.js";
-import { TEST_KEY } from "./helpers/setup.js";
+import { type Collector, type StoredEvent, startCollector } from "../../src/collector/index.js";
+import { TEST_KEY } from "../helpers/setup.js";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "hh-examples-"));
 
 beforeAll(() => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "hh-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENV_FALSE_WORDS, ENV_TRUE_WORDS, ENV_VARS, optionsSchema } from "../src/config/options.js";
+import { ENV_FALSE_WORDS, ENV_TRUE_WORDS, ENV_VARS, optionsSchema } from "../../src/config/options.js";
 
-const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
 
 function optionsTable(): Map<string, { env: string[]; defaults: string }> {
   const section = readme.slice(readme.indexOf("\n## Options"));

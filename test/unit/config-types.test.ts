@@ -9,7 +9,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 const dir = join(root, ".tmp", `types-${process.pid}`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
