@@ -16,6 +16,8 @@ export default defineConfig({
       include: ["src/**"],
       reporter: ["text-summary", "html", "json"],
       reportsDirectory: "coverage",
+      // A red run still says what it covered.
+      reportOnFailure: true,
     },
     env: {
       HH_API_KEY: "",
