@@ -8,6 +8,17 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Unhandled rejections / uncaught errors fail the run (vitest's default); keep it explicit.
     dangerouslyIgnoreUnhandledErrors: false,
+    // `npm test` passes --coverage; a single file while iterating does not pay for it. What child
+    // processes run (test/process, the CLI, test/runtimes) is not counted: v8 coverage sees this
+    // process only. No thresholds: the report is for reading (dead code), not a gate.
+    coverage: {
+      provider: "v8",
+      include: ["src/**"],
+      reporter: ["text-summary", "html", "json"],
+      reportsDirectory: "coverage",
+      // A red run still says what it covered.
+      reportOnFailure: true,
+    },
     env: {
       HH_API_KEY: "",
       HONEYHIVE_API_KEY: "",

@@ -22,6 +22,7 @@ import {
   StartSessionRequest,
   UpdateEventRequest,
 } from "../wire/contract.js";
+import { findDuplicateKey } from "./duplicate-keys.js";
 import {
   CollectorStore,
   type SessionSummary,
@@ -247,11 +248,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       const raw = await readBody(req);
       bytes = raw.length;
       if (raw.length) {
+        const text = raw.toString("utf8");
         try {
-          body = JSON.parse(raw.toString("utf8"));
+          body = JSON.parse(text);
         } catch {
           throw new HttpError(400, "body is not valid JSON");
         }
+        // JSON.parse keeps the last of two equal keys; HoneyHive's parser need not, so a client
+        // that writes a key twice has a bug to see, not a body to accept.
+        const duplicate = findDuplicateKey(text);
+        if (duplicate) throw new HttpError(400, duplicate.message);
       }
       // What a retry of the same request repeats: its event or session id (a batch: its first item's).
       const b = body as

@@ -1,0 +1,114 @@
+/** The collector CLI: starts on the given port, receives a trace, prints the session tree. */
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { RunnableLambda } from "@langchain/core/runnables";
+import { describe, expect, it } from "vitest";
+import { HoneyHiveHandler } from "../../src/index.js";
+import { closedPort } from "../helpers/workloads.js";
+
+describe("npx honeyhive-langchain collector", () => {
+  it("listens on --port and prints each session as a tree", async () => {
+    const port = await closedPort();
+    const cli = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", "--port", String(port)],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    cli.stdout.on("data", (d) => {
+      out += d;
+    });
+    try {
+      await waitFor(() => out.includes("trace viewer:"), 15_000);
+      expect(out).toContain(`http://127.0.0.1:${port}`);
+      expect(out).toContain(`trace viewer: http://127.0.0.1:${port}/`);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("/viewer/viewer.js");
+      const handler = new HoneyHiveHandler({ apiKey: "cli-key", serverUrl: `http://127.0.0.1:${port}` });
+      const chain = RunnableLambda.from((x: number) => x * 2)
+        .withConfig({ runName: "double" })
+        .pipe(RunnableLambda.from((x: number) => x + 1).withConfig({ runName: "add_one" }))
+        .withConfig({ runName: "cli_root" });
+      expect(await chain.invoke(1, { callbacks: [handler] })).toBe(3);
+      await handler.shutdown();
+      await waitFor(() => out.includes("add_one"), 10_000);
+      const lines = out.split("\n");
+      const session = lines.findIndex((l) => l.startsWith("session cli_root"));
+      expect(session).toBeGreaterThanOrEqual(0);
+      expect(lines[session + 1]).toMatch(/^ {2}chain cli_root/);
+      expect(lines[session + 2]).toMatch(/^ {4}chain double/);
+      expect(lines[session + 3]).toMatch(/^ {4}chain add_one/);
+      await waitFor(() => /view: http:\/\/127\.0\.0\.1:\d+\/sessions\/\S+/.test(out), 10_000);
+    } finally {
+      cli.kill("SIGTERM");
+    }
+  });
+});
+
+describe("--port validation", () => {
+  // Number() reads "" and " " as 0 (a random port) and "0x50" as 80: each must be refused instead.
+  it.each([
+    ["--port", ""],
+    ["--port", " "],
+    ["--port", "0x50"],
+    ["--port", "1e3"],
+    ["--port=-1"],
+    ["--port", "65536"],
+    ["--port", "80.5"],
+    ["--port", "eighty"],
+    ["--port", "+80"],
+  ])("refuses %s %j", (...args: string[]) => {
+    const value = (args[1] ?? args[0]?.replace("--port=", "")) as string;
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", ...args],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--port must be a decimal port number from 0 to 65535");
+    expect(result.stderr).toContain(JSON.stringify(value));
+    expect(result.stdout).not.toContain("listening");
+  });
+
+  it("a port already in use says to pick another, without a stack trace", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", "--port", port],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`port ${port} is already in use: pass --port 0`);
+      expect(result.stderr).not.toContain("    at ");
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("answers a usage mistake (an option without its value, an unknown option) with exit 2", () => {
+    for (const args of [["--port"], ["--colour"]]) {
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "../../src/cli.ts"), "collector", ...args],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      expect(result.status, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain("usage: honeyhive-langchain collector");
+    }
+  });
+});
+
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
