@@ -160,7 +160,7 @@ export class DeliveryPipeline {
   /** The root ended: its session is completed (with its creation when nothing was sent yet). */
   endRoot(handle: RootHandle, end: Ready<SessionEnd>): void {
     const root = handle as Root;
-    root.end = end;
+    this.#gate.ended(root, end);
     const session = root.session;
     // The creation may still carry the completion; a marker makes sure the session gets created.
     this.#enqueue("create", session, "", 0, `session ${session.id}`);

@@ -107,7 +107,18 @@ export class SessionGate {
     }
     const root: Root = { refused: false, session, start, end: undefined, completed: false };
     if (session.state === "new" && !session.creator) session.creator = root;
+    // Only the creator's start is ever written; the others' texts (their inputs) must not live on
+    // with the root, which recently ended runs keep reachable for late children.
+    else start.session = RELEASED_START;
     return root;
+  }
+
+  /**
+   * The root ended. Only a creator whose session is not created yet may still write its end into
+   * the creation; any other root keeps just the fact that it ended (its completion is a PUT).
+   */
+  ended(root: Root, end: Ready<SessionEnd>): void {
+    root.end = root.session.creator === root ? end : RELEASED_END;
   }
 
   /** The state of a session this process is delivering, if any. */

@@ -83,3 +83,30 @@ describe("memory is bounded by bytes", () => {
     }
   });
 });
+
+describe("nothing of a root's values is kept once it is delivered, completed or refused", () => {
+  for (const mode of ["thread", "linked", "refused"] as const) {
+    it(`1,000 roots with 100 KB inputs (${mode}): the retained heap does not grow with them`, async () => {
+      const collector = await startCollector();
+      // Slow enough that roots are refused for memory in the refused mode.
+      if (mode === "refused") collector.setFaults(() => ({ delayMs: 50 }));
+      try {
+        const result = await runFixture(
+          "retained-roots.ts",
+          { COLLECTOR_URL: collector.url, MODE: mode },
+          { nodeArgs: ["--expose-gc"], killAfterMs: 240_000 },
+        );
+        const { grownMb, stats } = lastJson<{
+          grownMb: number;
+          stats: { timedOut: boolean; droppedSessions: number };
+        }>(result);
+        expect(stats.timedOut).toBe(false);
+        if (mode === "refused") expect(stats.droppedSessions).toBeGreaterThan(0);
+        // 1,000 × 100 KB = 100 MB of inputs (200 MB as JS strings) if each root kept its text.
+        expect(grownMb).toBeLessThan(20);
+      } finally {
+        await collector.close();
+      }
+    }, 300_000);
+  }
+});
