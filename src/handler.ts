@@ -4,7 +4,6 @@
  * recorder. Nothing here awaits, does I/O, or throws into LangChain.
  */
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { z } from "zod";
 import { type HoneyHiveHandlerOptions, type ResolvedOptions, resolveOptions } from "./config/options.js";
 import { createDelivery, type Delivery } from "./delivery/delivery.js";
@@ -21,7 +20,6 @@ import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
 import { PER_CALL_KEYS, sessionIdFor } from "./runs/sessions.js";
-import { unrefTimer } from "./runtime/timers.js";
 import {
   callContained,
   consoleLogger,
@@ -596,22 +594,22 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   /**
-   * Waits for the callbacks LangChain still holds in its background queue, then runs `then` with
-   * what is left of the caller's deadline (the one deadline covers both).
+   * Runs `then` with the caller's deadline. LangChain's background callback queue is not awaited:
+   * this handler's own callbacks never go on it (`awaitHandlers`), and an app handler that runs on
+   * it and calls `flush()` would wait for itself (the queue runs one callback at a time) — holding
+   * up every other background callback until the deadline.
    */
   async #afterCallbacks(
     options: FlushOptions | undefined,
     then: (remainingMs: number) => Promise<FlushResult>,
   ): Promise<FlushResult> {
-    const timeoutMs = this.#timeoutMs(options);
-    const deadline = Date.now() + timeoutMs;
-    await withDeadline(awaitAllCallbacks(), timeoutMs);
-    return then(Math.max(0, deadline - Date.now()));
+    return then(this.#timeoutMs(options));
   }
 
   /**
-   * Delivers everything recorded so far — including callbacks LangChain still holds in its
-   * background queue — or gives up at the deadline. Resolves with the delivery counters; never rejects.
+   * Delivers everything recorded so far, or gives up at the deadline. Resolves with the delivery
+   * counters; never rejects. Safe to call from any callback, including an app handler's that runs
+   * on LangChain's background queue.
    */
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const pipeline = this.#delivery?.pipeline;
@@ -663,24 +661,6 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return { ...delivery.pipeline.stats(), timedOut: true };
     }
   }
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
-function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    unrefTimer(timer);
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
 }
 
 export { HoneyHiveConfigError };

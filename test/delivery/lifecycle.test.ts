@@ -37,3 +37,35 @@ describe("overlapping shutdowns", () => {
     expect(settled).toEqual(["second", "first"]);
   });
 });
+
+describe("flush from a callback on LangChain's background queue", () => {
+  it("an app handler without awaitHandlers that calls flush() is not made to wait for itself", async () => {
+    const { BaseCallbackHandler } = await import("@langchain/core/callbacks/base");
+    const { awaitAllCallbacks } = await import("@langchain/core/callbacks/promises");
+    const handler = hh.handler({ flushTimeoutMs: 5_000 });
+    const seen: string[] = [];
+    const results: { timedOut: boolean; sent: number }[] = [];
+    // LangChain runs this handler's callbacks on its shared queue, one at a time (the default).
+    class FlushAtEnd extends BaseCallbackHandler {
+      name = "flush_at_end";
+      override async handleChainEnd(_o: unknown, _id: string, parentRunId?: string): Promise<void> {
+        if (parentRunId !== undefined) return;
+        results.push(await handler.flush());
+        seen.push("flushed");
+      }
+      override async handleChainStart(): Promise<void> {
+        seen.push("start");
+      }
+    }
+    const app = new FlushAtEnd();
+    expect(app.awaitHandlers).toBe(false);
+    await smallChain().invoke({ name: "a" }, { callbacks: [handler, app] });
+    await smallChain().invoke({ name: "b" }, { callbacks: [handler, app] });
+    // Both flushes returned well before flushTimeoutMs (5 s): the queue drains within this hang guard.
+    await Promise.race([awaitAllCallbacks(), new Promise((r) => setTimeout(r, 4_000))]);
+    expect(seen.filter((s) => s === "flushed")).toHaveLength(2);
+    // The truth: each flush delivered what was recorded before it.
+    expect(results.map((r) => r.timedOut)).toEqual([false, false]);
+    expect(hh.collector.sessions).toHaveLength(2);
+  });
+});
