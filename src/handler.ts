@@ -15,6 +15,7 @@ import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
 import { RunLinks } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
+import { DEFAULT_LIMITS, toJsonSafe } from "./mapping/to-json.js";
 import { serializedClass } from "./mapping/tools.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
@@ -31,7 +32,6 @@ import {
   redactor,
 } from "./util/logger.js";
 import { timerDelay } from "./util/timeout.js";
-import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
 import { fitBody } from "./wire/snapshot.js";
 
 export interface FlushOptions {

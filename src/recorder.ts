@@ -7,6 +7,14 @@ import type { ResolvedOptions } from "./config/options.js";
 import type { DeliveryPipeline, Root, Text } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
 import { sessionNameFor } from "./mapping/session-name.js";
+import {
+  DEFAULT_LIMITS,
+  jsonText,
+  MessageTextCache,
+  objectText,
+  type SerializeLimits,
+  toJsonSafe,
+} from "./mapping/to-json.js";
 import { asObject } from "./mapping/values.js";
 import type { FieldMasker } from "./privacy/privacy.js";
 import {
@@ -26,8 +34,7 @@ import {
   sessionKeyFor,
 } from "./runs/sessions.js";
 import type { EventType } from "./wire/contract.js";
-import { DEFAULT_LIMITS, MessageTextCache, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
-import { fitBody, jsonText, members, objectText } from "./wire/snapshot.js";
+import { fitBody, members } from "./wire/snapshot.js";
 
 export interface RunStart {
   runId: string;

@@ -11,7 +11,7 @@ import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { HoneyHiveHandler } from "../src/index.js";
-import { toJsonSafe, toJsonText } from "../src/wire/serialize.js";
+import { toJsonSafe, toJsonText } from "../src/mapping/to-json.js";
 import { type HostileCase, hostileCases } from "./helpers/hostile.js";
 import { useCollector } from "./helpers/setup.js";
 import { memoryLogger } from "./helpers/workloads.js";

@@ -1,11 +1,14 @@
 /**
  * Shaping of run values into event fields. Deep conversion (nested messages, values JSON cannot
- * carry, size limits) is the one routine in `wire/serialize.ts`; what is here is cheap for the
+ * carry, size limits) is the one routine in `wire/serialize.ts`, with the mapping's converter
+ * (`to-json.ts`); what is here is cheap for the
  * usual values (a plain object, a string) because it runs inside LangChain callbacks, and never
  * throws: a value that cannot be read still leaves the run's start and end intact (SPEC §5).
  */
-import { toJsonText, unreadableMarker } from "../wire/serialize.js";
-import { type Dict, isDocumentLike, isMessageLike, isObject } from "./langchain-objects.js";
+import { type Dict, isObject } from "../util/dict.js";
+import { unreadableMarker } from "../wire/serialize.js";
+import { isDocumentLike, isMessageLike } from "./langchain-objects.js";
+import { toJsonText } from "./to-json.js";
 
 /**
  * HoneyHive wants `inputs` / `outputs` to be objects: keep objects, wrap anything else under `key`.

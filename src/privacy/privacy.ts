@@ -8,11 +8,11 @@
  */
 import type { Text } from "../delivery/pipeline.js";
 import { HoneyHiveError } from "../errors.js";
-import type { Dict } from "../mapping/langchain-objects.js";
+import { jsonText } from "../mapping/to-json.js";
 import { unrefTimer } from "../runtime/timers.js";
+import type { Dict } from "../util/dict.js";
 import { GenerationalMap } from "../util/generational-map.js";
 import { sha1 } from "../util/sha1.js";
-import { jsonText } from "../wire/snapshot.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
 
