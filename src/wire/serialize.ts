@@ -306,24 +306,31 @@ function setKey(target: Dict, key: string, value: unknown): void {
   else target[key] = value;
 }
 
+/** Reads one property of an app's object; the walk's is `read` (a throw becomes a marker). */
+export type PropertyReader = (obj: object, key: string) => unknown;
+
 /**
- * An Error as a plain object: name, message, stack, its own enumerable properties, its `cause`
- * (own, usually not enumerable) and an AggregateError's `errors`. Values are left raw: the walk
- * converts them (a cause is an Error again, so the chain is followed recursively).
+ * An error as a plain object of what JSON would lose of it: `name` (a string, else "Error"),
+ * `message`, `stack` (when a string), its own enumerable properties in their order, then its own
+ * `cause` and `errors` (an AggregateError's) when those are not enumerable. Values are left raw:
+ * the walk converts them (a cause is an Error again, so the chain is followed recursively), and
+ * `describeError` (mapping/values.ts) lays the same parts out as an event's error and metadata.
+ * Each property is read through `readKey`; besides it, only `Object.keys` / `Object.hasOwn` (a
+ * Proxy's traps) may throw here.
  */
-function errorFields(err: Error): Dict {
+export function errorFields(err: object, readKey: PropertyReader = read): Dict {
   const out: Dict = Object.create(null);
-  const name = read(err, "name");
+  const name = readKey(err, "name");
   out.name = typeof name === "string" ? name : "Error";
-  out.message = read(err, "message");
-  const stack = read(err, "stack");
+  out.message = readKey(err, "message");
+  const stack = readKey(err, "stack");
   if (typeof stack === "string") out.stack = stack;
   for (const key of Object.keys(err)) {
     if (key === "name" || key === "message" || key === "stack") continue;
-    setKey(out, key, read(err, key));
+    setKey(out, key, readKey(err, key));
   }
-  if (!("cause" in out) && Object.hasOwn(err, "cause")) out.cause = read(err, "cause");
-  if (!("errors" in out) && Object.hasOwn(err, "errors")) out.errors = read(err, "errors");
+  if (!("cause" in out) && Object.hasOwn(err, "cause")) out.cause = readKey(err, "cause");
+  if (!("errors" in out) && Object.hasOwn(err, "errors")) out.errors = readKey(err, "errors");
   return out;
 }
 
