@@ -1,11 +1,13 @@
 /**
  * The HoneyHive exporter: sends one prepared request and retries it until it is delivered, finally
- * rejected, or out of budget. It knows HoneyHive's endpoints and what each status means; it knows
- * nothing about LangChain or about queueing.
+ * rejected, or out of budget. The pipeline chooses the endpoint and builds the body; this knows
+ * what each status HoneyHive answers means (and reads a path only to group repeated problems in the
+ * log). It knows nothing about LangChain or about queueing.
  */
 import { HoneyHiveDeliveryError } from "../errors.js";
 import { allowManyAbortListeners } from "../runtime/platform.js";
 import { unrefTimer } from "../runtime/timers.js";
+import { LogThrottle } from "../util/log-throttle.js";
 import { type Logger, scrubThenCut } from "../util/logger.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry-policy.js";
 import type { Transport } from "./transport.js";
@@ -25,8 +27,6 @@ export interface ExportRequest {
 
 /** `refused`: only for a request with `hasFallback`, which the server rejected for its content. */
 export type ExportOutcome = "sent" | "failed" | "aborted" | "refused";
-
-const GIVE_UP_WARNING_INTERVAL_MS = 60_000;
 
 export interface ExporterOptions {
   maxRetries: number;
@@ -62,16 +62,16 @@ function endpointOf(request: ExportRequest): string {
 
 export class Exporter {
   readonly #client: Transport;
-  /** Problems already logged (status + endpoint) → when last logged and how many were quiet since. */
-  readonly #logged = new Map<string, { at: number; quiet: number }>();
+  /** Final problems by kind (status + endpoint, auth, network): each logged once, then once a minute. */
+  readonly #finalLines = new LogThrottle({ maxKeys: 100 });
+  /** Items given up after retries, all one problem: one warning a minute. */
+  readonly #giveUpLines = new LogThrottle({ maxKeys: 1 });
   readonly #options: ExporterOptions;
   readonly #abort = new AbortController();
   /** Until when the server is considered unavailable; 0 while it answers. */
   #outageUntil = 0;
   /** The one request probing an unavailable server; the others wait for its answer. */
   #probe: Promise<void> | undefined;
-  #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
-  #quietGiveUps = 0;
 
   constructor(client: Transport, options: ExporterOptions) {
     this.#client = client;
@@ -199,17 +199,13 @@ export class Exporter {
       `giving up on ${request.describe} (${request.method} ${request.path}) after ${attempts} attempt(s) in ${Date.now() - started} ms: ${why}`,
       status,
     );
-    const now = Date.now();
-    if (now - this.#lastGiveUpWarning >= GIVE_UP_WARNING_INTERVAL_MS) {
-      const more = this.#quietGiveUps
-        ? ` (and ${this.#quietGiveUps} more item(s) since the last such warning; stats().failed counts them all)`
+    const quiet = this.#giveUpLines.admit("give up");
+    if (quiet === undefined) this.#options.logger.debug(error.message);
+    else {
+      const more = quiet
+        ? ` (and ${quiet} more item(s) since the last such warning; stats().failed counts them all)`
         : "";
       this.#options.logger.warn(`${error.message}${more}`);
-      this.#lastGiveUpWarning = now;
-      this.#quietGiveUps = 0;
-    } else {
-      this.#quietGiveUps++;
-      this.#options.logger.debug(error.message);
     }
     this.#options.onError(error);
   }
@@ -248,21 +244,12 @@ export class Exporter {
         : status === undefined
           ? `network ${message.split(":")[0]}`
           : `${status} ${endpointOf(request)}`;
-    this.#logRepeated(key, error.message);
-    this.#options.onError(error);
-  }
-
-  #logRepeated(key: string, message: string): void {
-    const now = Date.now();
-    const seen = this.#logged.get(key);
-    if (seen && now - seen.at < GIVE_UP_WARNING_INTERVAL_MS) {
-      seen.quiet++;
-      return;
+    const quiet = this.#finalLines.admit(key);
+    if (quiet !== undefined) {
+      const more = quiet ? ` (${quiet} more like this since the last such line)` : "";
+      this.#options.logger.error(`${error.message}${more}`);
     }
-    const more = seen?.quiet ? ` (${seen.quiet} more like this since the last such line)` : "";
-    if (this.#logged.size > 100) this.#logged.clear();
-    this.#logged.set(key, { at: now, quiet: 0 });
-    this.#options.logger.error(`${message}${more}`);
+    this.#options.onError(error);
   }
 
   /** Resolves true after `ms`, or false at once if aborted. The timer never holds the process open. */
