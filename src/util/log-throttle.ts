@@ -6,7 +6,7 @@
  */
 import { GenerationalMap } from "./generational-map.js";
 
-export const LOG_THROTTLE_INTERVAL_MS = 60_000;
+const LOG_THROTTLE_INTERVAL_MS = 60_000;
 
 interface KeyState {
   lastLogged: number;
