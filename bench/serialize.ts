@@ -8,7 +8,7 @@
  */
 import { Document } from "@langchain/core/documents";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { toJsonSafe, toJsonText } from "../src/wire/serialize.js";
+import { toJsonSafe, toJsonText } from "../src/mapping/to-json.js";
 
 const rounds = Number(process.argv.find((a) => a.startsWith("--rounds="))?.split("=")[1] ?? 15);
 

@@ -14,6 +14,7 @@ import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
 import { agentInside, ownAgent, promptStart, RunLinks, runMetadata } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
+import { DEFAULT_LIMITS, toJsonSafe } from "./mapping/to-json.js";
 import { serializedClass } from "./mapping/tools.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
@@ -29,7 +30,6 @@ import {
   redactor,
 } from "./util/logger.js";
 import { timerDelay } from "./util/timeout.js";
-import { DEFAULT_LIMITS, toJsonSafe } from "./wire/serialize.js";
 
 export interface FlushOptions {
   /**

@@ -9,6 +9,14 @@ import type { DeliveryPipeline, RootHandle } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
 import type { PromptStart } from "./mapping/run-links.js";
 import { sessionNameFor } from "./mapping/session-name.js";
+import {
+  DEFAULT_LIMITS,
+  jsonText,
+  MessageTextCache,
+  objectText,
+  type SerializeLimits,
+  toJsonSafe,
+} from "./mapping/to-json.js";
 import { asObject } from "./mapping/values.js";
 import type { FieldMasker } from "./privacy/privacy.js";
 import {
@@ -36,8 +44,6 @@ import {
   updateBody,
 } from "./wire/bodies.js";
 import type { EventType } from "./wire/contract.js";
-import { DEFAULT_LIMITS, MessageTextCache, type SerializeLimits, toJsonSafe } from "./wire/serialize.js";
-import { jsonText, objectText } from "./wire/snapshot.js";
 
 export interface RunStart {
   runId: string;

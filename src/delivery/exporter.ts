@@ -7,6 +7,7 @@
 import { HoneyHiveDeliveryError } from "../errors.js";
 import { allowManyAbortListeners } from "../runtime/platform.js";
 import { unrefTimer } from "../runtime/timers.js";
+import { LogThrottle } from "../util/log-throttle.js";
 import { type Logger, scrubThenCut } from "../util/logger.js";
 import {
   type BackoffOptions,
@@ -81,8 +82,6 @@ export function refusedIndex(message: string): number | undefined {
   return Number(match[1] ?? match[2]);
 }
 
-const GIVE_UP_WARNING_INTERVAL_MS = 60_000;
-
 export interface ExporterOptions {
   retryBudgetMs: number;
   logger: Logger;
@@ -137,18 +136,18 @@ function endpointOf(request: ExportRequest): string {
 
 export class Exporter {
   readonly #client: Transport;
-  /** Problems already logged (status + endpoint) → when last logged and how many were quiet since. */
-  readonly #logged = new Map<string, { at: number; quiet: number }>();
+  /** Final problems by kind (status + endpoint, auth, network): each logged once, then once a minute. */
+  readonly #finalLines = new LogThrottle({ maxKeys: 100 });
+  /** Items given up after retries, all one problem: one warning a minute. */
+  readonly #giveUpLines = new LogThrottle({ maxKeys: 1 });
   readonly #options: ExporterOptions;
   readonly #abort = new AbortController();
   /** Until when the server is considered unavailable; 0 while it answers. */
   #outageUntil = 0;
   /** The one request probing an unavailable server; the others wait for its answer. */
   #probe: Promise<void> | undefined;
-  #lastGiveUpWarning = Number.NEGATIVE_INFINITY;
-  #quietGiveUps = 0;
   readonly #warned = new Set<string>();
-  /** Backoff capped so that several probes fit in the retry budget (a sixth of it, 10 s at most). */
+  /** Backoff capped so that several probes fit in the retry budget (a twelfth of it, 10 s at most). */
   readonly #backoff: BackoffOptions;
 
   constructor(client: Transport, options: ExporterOptions) {
@@ -316,17 +315,13 @@ export class Exporter {
       `giving up on ${request.describe} (${describeRoute(request.endpoint)}) after ${attempts} attempt(s) in ${Math.round(performance.now() - started)} ms: ${why}`,
       status,
     );
-    const now = Date.now();
-    if (now - this.#lastGiveUpWarning >= GIVE_UP_WARNING_INTERVAL_MS) {
-      const more = this.#quietGiveUps
-        ? ` (and ${this.#quietGiveUps} more item(s) since the last such warning; stats().failed counts them all)`
+    const quiet = this.#giveUpLines.admit("give up");
+    if (quiet === undefined) this.#options.logger.debug(error.message);
+    else {
+      const more = quiet
+        ? ` (and ${quiet} more item(s) since the last such warning; stats().failed counts them all)`
         : "";
       this.#options.logger.warn(`${error.message}${more}`);
-      this.#lastGiveUpWarning = now;
-      this.#quietGiveUps = 0;
-    } else {
-      this.#quietGiveUps++;
-      this.#options.logger.debug(error.message);
     }
     this.#options.onError(error);
   }
@@ -371,21 +366,12 @@ export class Exporter {
         : status === undefined
           ? `network ${message.split(":")[0]}`
           : `${status} ${endpointOf(request)}`;
-    this.#logRepeated(key, error.message);
-    this.#options.onError(error);
-  }
-
-  #logRepeated(key: string, message: string): void {
-    const now = Date.now();
-    const seen = this.#logged.get(key);
-    if (seen && now - seen.at < GIVE_UP_WARNING_INTERVAL_MS) {
-      seen.quiet++;
-      return;
+    const quiet = this.#finalLines.admit(key);
+    if (quiet !== undefined) {
+      const more = quiet ? ` (${quiet} more like this since the last such line)` : "";
+      this.#options.logger.error(`${error.message}${more}`);
     }
-    const more = seen?.quiet ? ` (${seen.quiet} more like this since the last such line)` : "";
-    if (this.#logged.size > 100) this.#logged.clear();
-    this.#logged.set(key, { at: now, quiet: 0 });
-    this.#options.logger.error(`${message}${more}`);
+    this.#options.onError(error);
   }
 
   /** Resolves true after `ms`, or false at once if aborted. The timer never holds the process open. */

@@ -85,6 +85,12 @@ export interface Item {
   describe: string;
 }
 
+/** Where the gate puts events that may be sent (the batch queue). */
+export interface ReadyQueue {
+  readonly size: number;
+  push(item: Item): void;
+}
+
 export function newSessionState(id: string, state: SessionState["state"]): SessionState {
   return {
     id,

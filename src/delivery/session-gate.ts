@@ -14,11 +14,11 @@
  *   Once the server refuses a session inside a batch, every session is created on its own.
  */
 import type { SessionEnd, SessionStart } from "../wire/bodies.js";
-import type { BatchQueue } from "./batch-queue.js";
 import {
   type Item,
   newSessionState,
   type Ready,
+  type ReadyQueue,
   type Root,
   type RootStart,
   type SessionState,
@@ -72,7 +72,7 @@ export function createsComplete(root: Root): boolean {
 export class SessionGate {
   readonly #sessions = new Map<string, SessionState>();
   readonly #createdShared = new Set<string>();
-  readonly #ready: BatchQueue;
+  readonly #ready: ReadyQueue;
   readonly #holdMs: number;
   /** Sessions whose creation is held back for their root to end. */
   #held: SessionState[] = [];
@@ -92,7 +92,7 @@ export class SessionGate {
   awaitingStart: SessionState[] = [];
 
   /** `ready`: where events that may be sent go. */
-  constructor(ready: BatchQueue, holdMs: number) {
+  constructor(ready: ReadyQueue, holdMs: number) {
     this.#ready = ready;
     this.#holdMs = holdMs;
   }

@@ -6,9 +6,11 @@
  * Serialized messages (`{lc: 1, type: "constructor", id: [..., "HumanMessage"], kwargs}`) and
  * plain `{role, content}` objects are accepted too.
  */
-import { toJsonText } from "../wire/serialize.js";
+import { type Dict, isObject } from "../util/dict.js";
+import { type Converter, Serializer } from "../wire/serialize.js";
 
-export type Dict = Record<string, unknown>;
+// Where the rest of the mapping (and the run bookkeeping) has always imported them from.
+export { type Dict, isObject };
 
 export interface ChatMessage {
   role: string;
@@ -23,10 +25,6 @@ export interface OpenAIToolCall {
   id?: string;
   type: "function";
   function: { name: string; arguments: string };
-}
-
-export function isObject(value: unknown): value is Dict {
-  return typeof value === "object" && value !== null;
 }
 
 const TYPE_TO_ROLE: Record<string, string> = {
@@ -79,7 +77,7 @@ export function isMessageLike(value: unknown): value is Dict {
 }
 
 /** True for a plain `{role, content}` chat message object. */
-export function isRoleMessage(value: unknown): value is Dict {
+function isRoleMessage(value: unknown): value is Dict {
   return (
     isObject(value) &&
     !Array.isArray(value) &&
@@ -121,11 +119,11 @@ function toOpenAIToolCalls(calls: unknown): OpenAIToolCall[] | undefined {
 
 /** Tool call arguments as JSON text, by the one conversion routine (BigInt, cycles, toJSON…). */
 function safeStringify(value: unknown): string {
-  return toJsonText(value);
+  return argumentsJson.text(value);
 }
 
 /** Converts any message shape into HoneyHive's `{role, content, name?, tool_calls?, tool_call_id?}`. */
-export function toChatMessage(value: Dict): ChatMessage {
+function toChatMessage(value: Dict): ChatMessage {
   const type = messageType(value);
   // Serialized messages keep their fields under kwargs.
   const fields: Dict = type !== undefined && value.lc === 1 && isObject(value.kwargs) ? value.kwargs : value;
@@ -218,7 +216,7 @@ export function asChatMessages(value: unknown, named = false): ChatMessage[] | u
  * otherwise OpenAI-style parts. A provider's native tool-use blocks (Anthropic `tool_use`, Gemini
  * `functionCall`, LangChain v1 `tool_call`) are left out when `tool_calls` already carries the calls.
  */
-export function messageContent(content: unknown, hasToolCalls: boolean): unknown {
+function messageContent(content: unknown, hasToolCalls: boolean): unknown {
   if (typeof content === "string") return content;
   if (content === undefined || content === null) return "";
   if (!Array.isArray(content)) return content;
@@ -286,7 +284,7 @@ export function isDocumentLike(value: unknown): value is Dict {
 }
 
 /** A retriever document; its `id` (vector store id) is kept: it is how a user finds the record. */
-export function toDocument(value: Dict): { page_content: string; metadata: unknown; id?: string } {
+function toDocument(value: Dict): { page_content: string; metadata: unknown; id?: string } {
   const doc: { page_content: string; metadata: unknown; id?: string } = {
     page_content: String(value.pageContent),
     metadata: value.metadata ?? {},
@@ -330,11 +328,12 @@ function serializedWrapper(value: Dict): unknown | undefined {
 }
 
 /**
- * Converts LangChain objects found at any depth into their plain HoneyHive shapes. Used by the
- * serializer (off the callback path) so that chain inputs such as `{messages: [HumanMessage]}`
- * arrive as `{messages: [{role: "user", content}]}`.
+ * Converts a LangChain object into its plain HoneyHive shape, or undefined when it is not one. The
+ * serializer asks this of every object it meets (through `langChainConverter`), when a callback
+ * snapshots a value, so chain inputs such as `{messages: [HumanMessage]}` arrive as
+ * `{messages: [{role: "user", content}]}` at any depth.
  */
-export function convertLangChainValue(value: Dict): unknown | undefined {
+function convertLangChainValue(value: Dict): unknown | undefined {
   if (isMessageLike(value)) return toChatMessage(value);
   if (isDocumentLike(value)) return toDocument(value);
   if ((value as Dict).lc === 1) return serializedWrapper(value);
@@ -345,3 +344,33 @@ export function convertLangChainValue(value: Dict): unknown | undefined {
     return withoutInternals(value);
   return undefined;
 }
+
+/** A message object of any copy of core (a class instance with `_getType`), not app-owned plain data. */
+function isMessageInstance(obj: object): boolean {
+  if (typeof (obj as Dict)._getType !== "function") return false;
+  const proto = Object.getPrototypeOf(obj);
+  return proto !== Object.prototype && proto !== null;
+}
+
+/**
+ * The serializer's hook for LangChain objects (wire/serialize.ts `Converter`); mapping/to-json.ts
+ * composes the two. Plain data is the app's own: of it only a serialized form (`lc: 1`) or a
+ * hand-built message (`_getType` / `getType`) is LangChain's. Messages are immutable (LangChain
+ * makes a new object for a new message), so their text may be remembered by identity.
+ */
+export const langChainConverter: Converter = {
+  convert(obj: object, plain: boolean): unknown {
+    const value = obj as Dict;
+    if (
+      plain &&
+      !(value.lc === 1 || typeof value._getType === "function" || typeof value.getType === "function")
+    )
+      return undefined;
+    return convertLangChainValue(value);
+  },
+  tag: ["lc", 1],
+  immutable: isMessageInstance,
+};
+
+/** Tool call arguments are written by the same walk as every other value (no cache: they are small). */
+const argumentsJson = new Serializer(langChainConverter);

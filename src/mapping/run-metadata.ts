@@ -14,7 +14,7 @@ const NOISE_KEYS = new Set([
   "langgraph_triggers",
   "langgraph_path",
   "ls_integration",
-  // Replaced by HoneyHive's `agent_name` (see agents.ts).
+  // Replaced by HoneyHive's `agent_name` (see run-links.ts).
   "lc_agent_name",
 ]);
 

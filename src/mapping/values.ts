@@ -1,11 +1,14 @@
 /**
  * Shaping of run values into event fields. Deep conversion (nested messages, values JSON cannot
- * carry, size limits) is the one routine in `wire/serialize.ts`; what is here is cheap for the
+ * carry, size limits) is the one routine in `wire/serialize.ts`, with the mapping's converter
+ * (`to-json.ts`); so is the flattening of errors (`errorFields`). What is here is cheap for the
  * usual values (a plain object, a string) because it runs inside LangChain callbacks, and never
  * throws: a value that cannot be read still leaves the run's start and end intact (SPEC §5).
  */
-import { toJsonText, unreadableMarker } from "../wire/serialize.js";
-import { type Dict, isDocumentLike, isMessageLike, isObject } from "./langchain-objects.js";
+import { type Dict, isObject } from "../util/dict.js";
+import { errorFields, unreadableMarker } from "../wire/serialize.js";
+import { isDocumentLike, isMessageLike } from "./langchain-objects.js";
+import { toJsonText } from "./to-json.js";
 
 /**
  * HoneyHive wants `inputs` / `outputs` to be objects: keep objects, wrap anything else under `key`.
@@ -109,13 +112,14 @@ function describe(err: unknown): ErrorInfo {
     return { error: null, metadata };
   }
   if (err instanceof Error || (isObject(err) && typeof err.message === "string")) {
-    const e = err as Dict;
-    const name = typeof e.name === "string" && e.name ? e.name : "Error";
-    const message = typeof e.message === "string" ? e.message : toJsonText(e.message);
+    // The serializer's flattening, laid out as the event's error line and metadata.
+    const fields = errorFields(err as object, readForDescribe);
+    const name = (fields.name as string) || "Error";
+    const message = typeof fields.message === "string" ? fields.message : toJsonText(fields.message);
     const metadata: Dict = {};
-    if (typeof e.stack === "string") metadata.error_stack = e.stack;
-    if (Object.hasOwn(e, "cause") && e.cause !== undefined) metadata.error_cause = e.cause;
-    const details = errorDetails(e);
+    if (typeof fields.stack === "string") metadata.error_stack = fields.stack;
+    if (fields.cause !== undefined) metadata.error_cause = fields.cause;
+    const details = errorDetails(err as Dict, fields);
     if (details) metadata.error_details = details;
     return { error: `${name}: ${message}`, metadata };
   }
@@ -129,26 +133,40 @@ function describe(err: unknown): ErrorInfo {
   return { error: `Error: ${typeof err === "string" ? err : String(err)}`, metadata: {} };
 }
 
-/** An error's own enumerable properties besides name/message/stack/cause, and AggregateError's errors. */
-function errorDetails(err: Dict): Dict | undefined {
+/**
+ * How `describeError` reads the error's properties: a detail that throws becomes a marker in its
+ * place, while a throw from a part of the error line (or its cause or errors) fails the whole
+ * description into describeError's one marker, as it always has.
+ */
+function readForDescribe(obj: object, key: string): unknown {
+  try {
+    return (obj as Dict)[key];
+  } catch (failure) {
+    if (key === "name" || key === "message" || key === "stack" || key === "cause" || key === "errors")
+      throw failure;
+    return unreadableMarker(failure);
+  }
+}
+
+/**
+ * `metadata.error_details`: the flattened error's own properties besides name/message/stack/cause,
+ * and an `errors` array wherever the error has it (an AggregateError's own, a ZodError's getter).
+ */
+function errorDetails(err: Dict, fields: Dict): Dict | undefined {
+  const enumerableErrors = Object.keys(err).includes("errors");
   let details: Dict | undefined;
-  for (const key of Object.keys(err)) {
+  for (const key of Object.keys(fields)) {
     if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
-    let value: unknown;
-    try {
-      value = err[key];
-    } catch (failure) {
-      value = unreadableMarker(failure);
-    }
+    if (key === "errors" && !enumerableErrors) continue;
     details ??= {};
     Object.defineProperty(details, key, {
-      value,
+      value: fields[key],
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
-  if (Array.isArray(err.errors) && !Object.keys(err).includes("errors")) {
+  if (!enumerableErrors && Array.isArray(err.errors)) {
     details ??= {};
     details.errors = err.errors;
   }

@@ -1,18 +1,21 @@
 /**
- * Privacy controls applied in the delivery pipeline, before anything leaves the process: a user's
- * `mask` over inputs, outputs and metadata (sync or async), switches that drop inputs or outputs
- * entirely, and per-session sampling.
+ * Privacy controls, applied before anything leaves the process: the runner of a user's `mask` over
+ * inputs, outputs and metadata (sync or async), and per-session sampling. The recorder applies them
+ * where it builds events, on the callback path: the mask to each field's JSON text as the event is
+ * recorded (an async mask settles later; the pipeline waits for it before sending), sampling when
+ * a root starts (and the handler for enrichment). `hideInputs` / `hideOutputs` are the recorder's
+ * own: it never converts a hidden field.
  *
  * Masking fails closed: if the mask throws or rejects, the field is replaced by a fixed marker
  * rather than sent unmasked.
  */
 import type { Text } from "../delivery/pipeline.js";
 import { HoneyHiveError } from "../errors.js";
-import type { Dict } from "../mapping/langchain-objects.js";
+import { jsonText } from "../mapping/to-json.js";
 import { unrefTimer } from "../runtime/timers.js";
+import type { Dict } from "../util/dict.js";
 import { GenerationalMap } from "../util/generational-map.js";
 import { sha1 } from "../util/sha1.js";
-import { jsonText } from "../wire/snapshot.js";
 
 export type MaskedField = "inputs" | "outputs" | "metadata";
 

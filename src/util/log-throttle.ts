@@ -6,7 +6,7 @@
  */
 import { GenerationalMap } from "./generational-map.js";
 
-export const LOG_THROTTLE_INTERVAL_MS = 60_000;
+const LOG_THROTTLE_INTERVAL_MS = 60_000;
 
 interface KeyState {
   lastLogged: number;
@@ -28,20 +28,21 @@ export class LogThrottle {
 
   constructor(options: LogThrottleOptions = {}) {
     this.#intervalMs = options.intervalMs ?? LOG_THROTTLE_INTERVAL_MS;
-    this.#now = options.now ?? Date.now;
+    // Read at each call, not captured: a test's fake clock installed later still applies.
+    this.#now = options.now ?? (() => Date.now());
     this.#keys = new GenerationalMap(options.maxKeys ?? 500);
   }
 
   /**
-   * Whether to log this occurrence of `key` now. Returns the line to log (the message, with a
-   * count of what was suppressed since the last line for this key), or undefined to stay quiet.
+   * Whether to log this occurrence of `key` now: undefined to stay quiet, else how many occurrences
+   * were held back since the last line for this key (for the caller to say so in its own words).
    */
-  line(key: string, message: string): string | undefined {
+  admit(key: string): number | undefined {
     const now = this.#now();
     const state = this.#keys.get(key);
     if (!state) {
       this.#keys.set(key, { lastLogged: now, suppressed: 0 });
-      return message;
+      return 0;
     }
     if (now - state.lastLogged < this.#intervalMs) {
       state.suppressed++;
@@ -50,6 +51,16 @@ export class LogThrottle {
     const suppressed = state.suppressed;
     state.lastLogged = now;
     state.suppressed = 0;
+    return suppressed;
+  }
+
+  /**
+   * Whether to log this occurrence of `key` now. Returns the line to log (the message, with a
+   * count of what was suppressed since the last line for this key), or undefined to stay quiet.
+   */
+  line(key: string, message: string): string | undefined {
+    const suppressed = this.admit(key);
+    if (suppressed === undefined) return undefined;
     return suppressed > 0
       ? `${message} (${suppressed} more like this since the last such line were not logged)`
       : message;

@@ -2,9 +2,11 @@
  * HoneyHive's wire contract (Data Plane OpenAPI v1.2.1), as zod schemas.
  *
  * The request schemas are closed (`additionalProperties: false` in the OpenAPI document): the real
- * server answers 400 to a field it does not list. Both sides of this project check against these
- * schemas — the handler before it sends (a body that fails here is a bug in the handler, and is
- * reported instead of being sent) and the local collector when it receives.
+ * server answers 400 to a field it does not list. The local collector validates every body it
+ * receives against them and answers 400 as the server would; the handler itself does not check
+ * before sending (the recorder writes bodies as text, field by field). Tests hold the handler to
+ * them: `useCollector` (test/helpers/setup.ts) fails a test on any 400 from the collector, and
+ * checks what the collector accepted against the published OpenAPI document too.
  */
 import { z } from "zod";
 

@@ -15,8 +15,10 @@
  * - What JSON loses is kept: an Error's name, message, stack, own properties, `cause` chain and an
  *   AggregateError's `errors`; Map entries (an object) and Set items (an array); BigInt (a decimal
  *   string); an own `__proto__` key (a real key, as `JSON.parse` made it); RegExp source.
- * - LangChain objects (messages, documents, prompt values, anything `Serializable`) are converted
- *   before `toJSON`, whose `{lc: 1, type: "constructor", …}` wrapper must never reach an event.
+ * - A `Converter` given by the caller is asked first, before `toJSON`, for its own kinds of objects.
+ *   This module knows only JSON and JavaScript's built-ins; the mapping supplies the converter for
+ *   LangChain objects (messages, documents, prompt values, anything `Serializable`, whose `toJSON`
+ *   wrapper `{lc: 1, type: "constructor", …}` must never reach an event): see mapping/to-json.ts.
  * - Binary data (Buffer, typed arrays, ArrayBuffer) becomes a short description, before `toJSON`
  *   (Buffer's would be an array of every byte).
  * - A value that cannot be read (a throwing getter, Proxy trap or `toJSON`) becomes
@@ -24,7 +26,7 @@
  * - Limits, each with a visible marker: string length, depth, items per container, objects per
  *   value. Lone surrogates become U+FFFD so the text is well-formed Unicode.
  */
-import { convertLangChainValue, type Dict } from "../mapping/langchain-objects.js";
+import type { Dict } from "../util/dict.js";
 
 export interface SerializeLimits {
   /** Longest string kept, in characters; longer strings are cut with a marker. */
@@ -48,9 +50,9 @@ export const DEFAULT_LIMITS: SerializeLimits = {
 };
 
 export const TRUNCATION_MARKER = "…[truncated";
-export const CIRCULAR_MARKER = "[Circular]";
-export const MAX_DEPTH_MARKER = "[MaxDepth]";
-export const UNREADABLE_MARKER = "[Unreadable";
+const CIRCULAR_MARKER = "[Circular]";
+const MAX_DEPTH_MARKER = "[MaxDepth]";
+const UNREADABLE_MARKER = "[Unreadable";
 
 /** ES2024 string methods (Node ≥ 20 has them; the project's `lib` is ES2023). */
 interface WellFormedString {
@@ -132,33 +134,38 @@ function isPlainPrototype(proto: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** A LangChain `Serializable` (any copy of core): it carries lc_kwargs / lc_serializable. */
-function isSerializable(obj: Dict): boolean {
-  return (
-    typeof obj.lc_serializable === "boolean" || (typeof obj.lc_kwargs === "object" && obj.lc_kwargs !== null)
-  );
-}
-
-/** `{lc: 1, type, id: [...]}`: LangChain's serialized form of an object. */
-function isLcWrapper(obj: Dict): boolean {
-  return obj.lc === 1 && typeof obj.type === "string" && Array.isArray(obj.id);
-}
-
-/** What a LangChain wrapper stands for: a constructor's arguments, or a short marker. */
-function unwrapLc(wrapper: Dict): unknown {
-  if (wrapper.type === "constructor" && typeof wrapper.kwargs === "object" && wrapper.kwargs !== null)
-    return wrapper.kwargs;
-  const id = wrapper.id as unknown[];
-  const name = typeof id[id.length - 1] === "string" ? (id[id.length - 1] as string) : "object";
-  if (wrapper.type === "secret") return new Marker(`[secret ${name}]`);
-  return new Marker(`[${name}: not serializable]`);
+/**
+ * What a caller adds to the walk for its own kinds of objects; the mapping supplies one for
+ * LangChain's (mapping/to-json.ts). Without one the walk knows JSON and JavaScript's built-ins only.
+ */
+export interface Converter {
+  /**
+   * What to write in place of `obj`, or undefined to leave it to the walk's own rules. Asked first
+   * (before `toJSON`) for every object but arrays and binary data; `plain` says its prototype is
+   * Object.prototype or null. The result is written as it is (the walk converts what it contains,
+   * not the result itself again). May throw: the value becomes an unreadable marker.
+   *
+   * The fast path writes provably plain JSON without asking, so for a plain object that has no
+   * function-valued property and no `tag` the answer must be undefined.
+   */
+  convert(obj: object, plain: boolean): unknown;
+  /** A `[key, value]` property that marks plain data as the converter's (LangChain's `lc: 1`). */
+  readonly tag?: readonly [key: string, value: unknown];
+  /**
+   * True for an object that never changes once made (LangChain treats its messages so), whose text
+   * a `TextCache` may therefore remember by identity. Must be false for plain objects and arrays:
+   * those belong to the app, which may change them between two callbacks.
+   */
+  immutable?(obj: object): boolean;
 }
 
 /** Returned by `resolve` for values JSON omits (undefined, functions, symbols). */
 const OMIT: unique symbol = Symbol("omit");
 const CIRCULAR = new Marker(CIRCULAR_MARKER);
+/** The fast path's tag value when there is no converter: equal to nothing an app holds. */
+const NO_TAG: unique symbol = Symbol("no tag");
 
-/** The text a LangChain message was written as, valid where the walk's limits give the same text. */
+/** The text an immutable object was written as, valid where the walk's limits give the same text. */
 class CachedText {
   readonly #text: string;
   /** Objects it counts against `maxNodes`. */
@@ -178,7 +185,7 @@ class CachedText {
   }
 }
 
-/** A message converted for writing whose text is to be remembered once written. */
+/** An object converted for writing whose text is to be remembered once written. */
 class ToCache {
   readonly #value: unknown;
   constructor(value: unknown) {
@@ -193,32 +200,34 @@ class ToCache {
 }
 
 /**
- * JSON text of LangChain message objects already written, by object identity, for one set of
- * limits. An agent turn hands every model call and every graph node the whole history again; the
- * messages in it are the same objects, and LangChain treats them as immutable (a new message is a
- * new object), so each is converted once. Only class instances that are messages are remembered:
- * plain objects and arrays belong to the app, which may change them between two callbacks.
+ * JSON text of objects already written, by object identity, for one set of limits and one
+ * `Serializer`; only objects its converter calls `immutable` are remembered. It exists for
+ * LangChain messages: an agent turn hands every model call and every graph node the whole history
+ * again, the messages in it are the same objects, and each is converted once.
  */
-export class MessageTextCache {
+export class TextCache {
   readonly limits: SerializeLimits;
   readonly #texts = new WeakMap<object, CachedText>();
+  /** The serializer whose texts these are (the first to use the cache). */
+  #owner: object | undefined;
   constructor(limits: SerializeLimits) {
     this.limits = limits;
   }
-  get(message: object): CachedText | undefined {
-    return this.#texts.get(message);
+  /** True when `serializer` may use this cache with `limits`: texts of another converter would be wrong. */
+  usableBy(serializer: object, limits: SerializeLimits): boolean {
+    if (limits !== this.limits) return false;
+    this.#owner ??= serializer;
+    return this.#owner === serializer;
   }
-  set(message: object, text: CachedText): void {
-    this.#texts.set(message, text);
+  get(obj: object): CachedText | undefined {
+    return this.#texts.get(obj);
+  }
+  set(obj: object, text: CachedText): void {
+    this.#texts.set(obj, text);
   }
 }
 
-/** A message object of any copy of core (a class instance with `_getType`), not app-owned plain data. */
-function isMessageInstance(obj: object): boolean {
-  return typeof (obj as Dict)._getType === "function" && !isPlainPrototype(Object.getPrototypeOf(obj));
-}
-
-/** Text that a message written once may not carry over to another place in another value. */
+/** Text that an object written once may not carry over to another place in another value. */
 function placeDependent(text: string): boolean {
   return (
     text.includes(`"${MAX_DEPTH_MARKER}"`) ||
@@ -297,24 +306,31 @@ function setKey(target: Dict, key: string, value: unknown): void {
   else target[key] = value;
 }
 
+/** Reads one property of an app's object; the walk's is `read` (a throw becomes a marker). */
+export type PropertyReader = (obj: object, key: string) => unknown;
+
 /**
- * An Error as a plain object: name, message, stack, its own enumerable properties, its `cause`
- * (own, usually not enumerable) and an AggregateError's `errors`. Values are left raw: the walk
- * converts them (a cause is an Error again, so the chain is followed recursively).
+ * An error as a plain object of what JSON would lose of it: `name` (a string, else "Error"),
+ * `message`, `stack` (when a string), its own enumerable properties in their order, then its own
+ * `cause` and `errors` (an AggregateError's) when those are not enumerable. Values are left raw:
+ * the walk converts them (a cause is an Error again, so the chain is followed recursively), and
+ * `describeError` (mapping/values.ts) lays the same parts out as an event's error and metadata.
+ * Each property is read through `readKey`; besides it, only `Object.keys` / `Object.hasOwn` (a
+ * Proxy's traps) may throw here.
  */
-function errorFields(err: Error): Dict {
+export function errorFields(err: object, readKey: PropertyReader = read): Dict {
   const out: Dict = Object.create(null);
-  const name = read(err, "name");
+  const name = readKey(err, "name");
   out.name = typeof name === "string" ? name : "Error";
-  out.message = read(err, "message");
-  const stack = read(err, "stack");
+  out.message = readKey(err, "message");
+  const stack = readKey(err, "stack");
   if (typeof stack === "string") out.stack = stack;
   for (const key of Object.keys(err)) {
     if (key === "name" || key === "message" || key === "stack") continue;
-    setKey(out, key, read(err, key));
+    setKey(out, key, readKey(err, key));
   }
-  if (!("cause" in out) && Object.hasOwn(err, "cause")) out.cause = read(err, "cause");
-  if (!("errors" in out) && Object.hasOwn(err, "errors")) out.errors = read(err, "errors");
+  if (!("cause" in out) && Object.hasOwn(err, "cause")) out.cause = readKey(err, "cause");
+  if (!("errors" in out) && Object.hasOwn(err, "errors")) out.errors = readKey(err, "errors");
   return out;
 }
 
@@ -331,14 +347,21 @@ function prototypesPolluted(): boolean {
   );
 }
 
+/** The limits and the converter's tag, as the fast path's proof reads them. */
+interface PlainLimits extends SerializeLimits {
+  tagKey: string;
+  tagValue: unknown;
+}
+
 /**
  * The number of objects in `obj` when it is plain JSON data within the limits — so that
  * `JSON.stringify(obj)` is exactly what the hand-written walk would produce — else -1. Plain
  * means: plain objects and arrays, strings within the length limit and well-formed, no BigInt,
- * no functions (a `toJSON`, or LangChain's `_getType`), no serialized LangChain wrapper (`lc: 1`),
- * within the depth, item and object budgets. Cycles exceed the depth and fail.
+ * no functions (a `toJSON`, or the `_getType` of a LangChain message), no converter's `tag` (the
+ * converter is asked about those), within the depth, item and object budgets. Cycles exceed the
+ * depth and fail.
  */
-function plainSize(obj: object, depth: number, budget: number, limits: SerializeLimits): number {
+function plainSize(obj: object, depth: number, budget: number, limits: PlainLimits): number {
   if (depth >= limits.maxDepth || budget < 1) return -1;
   let used = 1;
   if (Array.isArray(obj)) {
@@ -361,8 +384,8 @@ function plainSize(obj: object, depth: number, budget: number, limits: Serialize
   for (const key in obj) {
     if (++count > limits.maxItems || !(key as unknown as WellFormedString).isWellFormed()) return -1;
     const item: unknown = (obj as Dict)[key];
-    // A serialized LangChain object (`lc: 1`) is converted, not copied.
-    if (item === 1 && key === "lc") return -1;
+    // Plain data the converter claims (LangChain's serialized `lc: 1`) is converted, not copied.
+    if (item === limits.tagValue && key === limits.tagKey) return -1;
     const u = plainItemSize(item, depth, budget - used, limits);
     if (u < 0) return -1;
     used += u;
@@ -371,7 +394,7 @@ function plainSize(obj: object, depth: number, budget: number, limits: Serialize
 }
 
 /** `plainSize` of one array item or property value: 0 for a plain scalar, -1 when not plain. */
-function plainItemSize(item: unknown, depth: number, budget: number, limits: SerializeLimits): number {
+function plainItemSize(item: unknown, depth: number, budget: number, limits: PlainLimits): number {
   switch (typeof item) {
     case "string":
       return item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed()
@@ -392,14 +415,18 @@ class JsonWriter {
   out = "";
   #nodes = 0;
   readonly #ancestors: object[] = [];
-  readonly #limits: SerializeLimits;
+  readonly #limits: PlainLimits;
   readonly #fast: boolean;
-  readonly #cache: MessageTextCache | undefined;
+  readonly #converter: Converter | undefined;
+  readonly #cache: TextCache | undefined;
 
-  constructor(limits: SerializeLimits, cache?: MessageTextCache) {
-    this.#limits = limits;
+  /** `cache` is one the caller checked is usable with these limits and this converter. */
+  constructor(limits: SerializeLimits, converter: Converter | undefined, cache: TextCache | undefined) {
+    const tag = converter?.tag;
+    this.#limits = { ...limits, tagKey: tag ? tag[0] : "", tagValue: tag ? tag[1] : NO_TAG };
     this.#fast = !prototypesPolluted();
-    this.#cache = cache?.limits === limits ? cache : undefined;
+    this.#converter = converter;
+    this.#cache = converter?.immutable ? cache : undefined;
   }
 
   writeRoot(value: unknown): void {
@@ -436,7 +463,7 @@ class JsonWriter {
     if (this.#ancestors.includes(obj)) return CIRCULAR;
     try {
       const cache = this.#cache;
-      if (cache !== undefined && isMessageInstance(obj)) {
+      if (cache !== undefined && this.#converter?.immutable?.(obj) === true) {
         const hit = cache.get(obj);
         if (hit !== undefined && depth <= hit.depth && this.#nodes + hit.nodes <= this.#limits.maxNodes)
           return hit;
@@ -458,12 +485,12 @@ class JsonWriter {
     }
     const proto = Object.getPrototypeOf(obj);
     const dict = obj as Dict;
+    const converter = this.#converter;
     if (isPlainPrototype(proto)) {
-      // Plain data is the common case; it may still be a serialized or hand-built LangChain message.
-      if (dict.lc === 1 || typeof dict._getType === "function" || typeof dict.getType === "function") {
-        const converted = convertLangChainValue(dict);
+      // Plain data is the common case; the converter may still claim it (a serialized message).
+      if (converter !== undefined) {
+        const converted = converter.convert(obj, true);
         if (converted !== undefined) return converted;
-        if (isLcWrapper(dict)) return unwrapLc(dict);
       }
       if (!afterToJSON && typeof dict.toJSON === "function")
         return this.#afterToJSON((dict.toJSON as (k: string) => unknown)(String(key)), key, depth);
@@ -475,13 +502,9 @@ class JsonWriter {
       (typeof SharedArrayBuffer === "function" && obj instanceof SharedArrayBuffer)
     )
       return new Marker(describeBinary(obj));
-    const converted = convertLangChainValue(dict);
-    if (converted !== undefined) return converted;
-    if (isSerializable(dict)) {
-      const json = typeof dict.toJSON === "function" ? (dict.toJSON as () => unknown)() : undefined;
-      if (typeof json === "object" && json !== null && isLcWrapper(json as Dict))
-        return unwrapLc(json as Dict);
-      if (json !== undefined) return this.#afterToJSON(json, key, depth);
+    if (converter !== undefined) {
+      const converted = converter.convert(obj, false);
+      if (converted !== undefined) return converted;
     }
     if (!afterToJSON && typeof dict.toJSON === "function")
       return this.#afterToJSON((dict.toJSON as (k: string) => unknown)(String(key)), key, depth);
@@ -580,16 +603,16 @@ class JsonWriter {
     }
   }
 
-  /** Writes a converted message on its own (no copy of the text so far) and remembers its text. */
-  #writeAndCache(converted: unknown, message: object, depth: number): void {
+  /** Writes a converted immutable object on its own (no copy of the text so far) and remembers its text. */
+  #writeAndCache(converted: unknown, original: object, depth: number): void {
     const before = this.out;
     const nodes = this.#nodes;
     this.out = "";
-    this.#write(converted, message, depth);
+    this.#write(converted, original, depth);
     const text = this.out;
     this.out = before + text;
     if (this.#cache && !placeDependent(text))
-      this.#cache.set(message, new CachedText(text, this.#nodes - nodes, depth));
+      this.#cache.set(original, new CachedText(text, this.#nodes - nodes, depth));
   }
 
   /** Builds a resolved value as a JSON-safe tree; the same rules as `#write`, without the fast path. */
@@ -733,55 +756,56 @@ class JsonWriter {
 }
 
 /**
- * JSON text for `value` under the rules above; equal to `JSON.stringify(toJsonSafe(value, limits))`.
- * Never throws. The fast path makes plain data cost about one `JSON.stringify`.
+ * The walk with a converter (or none): JSON text or a JSON-safe tree for any value, under the
+ * rules above. Stateless apart from its converter; each call walks with its own state.
  */
-export function toJsonText(
-  value: unknown,
-  limits: SerializeLimits = DEFAULT_LIMITS,
-  cache?: MessageTextCache,
-): string {
-  try {
-    const writer = new JsonWriter(limits, cache);
-    writer.writeRoot(value);
-    return writer.out;
-  } catch (err) {
-    // Only a bug here (or an exhausted stack) gets this far; the value still gets a marker.
-    return JSON.stringify(unreadableMarker(err));
+export class Serializer {
+  readonly #converter: Converter | undefined;
+
+  constructor(converter?: Converter) {
+    this.#converter = converter;
   }
-}
 
-/**
- * Converts a value to a JSON-safe tree of fresh objects (no references into the app's data);
- * `JSON.stringify` of it equals `toJsonText(value)`. Never throws.
- */
-export function toJsonSafe(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
-  try {
-    return new JsonWriter(limits).buildRoot(value);
-  } catch (err) {
-    return unreadableMarker(err);
+  /**
+   * JSON text for `value`; equal to `JSON.stringify(this.tree(value, limits))`. Never throws. The
+   * fast path makes plain data cost about one `JSON.stringify`. `cache` is used when it was made
+   * for these `limits` (and no other serializer has used it).
+   */
+  text(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS, cache?: TextCache): string {
+    try {
+      const usable = cache?.usableBy(this, limits) ? cache : undefined;
+      const writer = new JsonWriter(limits, this.#converter, usable);
+      writer.writeRoot(value);
+      return writer.out;
+    } catch (err) {
+      // Only a bug here (or an exhausted stack) gets this far; the value still gets a marker.
+      return JSON.stringify(unreadableMarker(err));
+    }
   }
-}
 
-/**
- * JSON text of an object: `value`'s text when it converts to an object, else `{"<key>": <text>}`
- * (HoneyHive wants `inputs` / `outputs` to be objects). Never throws.
- */
-export function toJsonObjectText(
-  value: unknown,
-  key: string,
-  limits: SerializeLimits = DEFAULT_LIMITS,
-  cache?: MessageTextCache,
-): string {
-  const text = toJsonText(value, limits, cache);
-  return text.charCodeAt(0) === 0x7b /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
-}
+  /**
+   * `value` as a JSON-safe tree of fresh objects (no references into the app's data);
+   * `JSON.stringify` of it equals `text(value)`. Never throws.
+   */
+  tree(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
+    try {
+      return new JsonWriter(limits, this.#converter, undefined).buildRoot(value);
+    } catch (err) {
+      return unreadableMarker(err);
+    }
+  }
 
-/** Like `toJsonSafe`, but always returns an object (scalars and arrays are wrapped under `key`). */
-export function toJsonSafeObject(
-  value: unknown,
-  key: string,
-  limits: SerializeLimits = DEFAULT_LIMITS,
-): Dict {
-  return JSON.parse(toJsonObjectText(value, key, limits)) as Dict;
+  /**
+   * JSON text of an object: `value`'s text when it converts to an object, else `{"<key>": <text>}`
+   * (HoneyHive wants `inputs` / `outputs` to be objects). Never throws.
+   */
+  objectText(
+    value: unknown,
+    key: string,
+    limits: SerializeLimits = DEFAULT_LIMITS,
+    cache?: TextCache,
+  ): string {
+    const text = this.text(value, limits, cache);
+    return text.charCodeAt(0) === 0x7b /* { */ ? text : `{${JSON.stringify(key)}:${text}}`;
+  }
 }

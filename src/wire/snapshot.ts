@@ -1,18 +1,19 @@
 /**
- * Snapshots: application values turned into JSON text at the moment a callback reports them, so
- * what is recorded is what the run saw (an app that later mutates its objects changes nothing), and
- * so each value is converted once — the session reuses its root's text rather than converting again.
+ * Bodies from snapshots. Application values are turned into JSON text at the moment a callback
+ * reports them (mapping/to-json.ts, called by the recorder), so what is recorded is what the run
+ * saw (an app that later mutates its objects changes nothing), and each value is converted once —
+ * the session reuses its root's text rather than converting again. Here those texts are joined into
+ * request bodies and kept under the request size limit.
  */
-import type { Dict } from "../mapping/langchain-objects.js";
 import { utf8ByteLength } from "../runtime/platform.js";
-import {
-  DEFAULT_LIMITS,
-  toJsonText as jsonText,
-  toJsonObjectText as objectText,
-  type SerializeLimits,
-} from "./serialize.js";
+import type { Dict } from "../util/dict.js";
+import { DEFAULT_LIMITS, type SerializeLimits, Serializer, TRUNCATION_MARKER } from "./serialize.js";
 
-export { jsonText, objectText };
+/**
+ * Re-cuts bodies that were converted already (JSON parsed back), so it needs no converter: what
+ * the mapping's converter would claim was converted when the value was recorded.
+ */
+const recut = new Serializer();
 
 /** `"name":value` members, joined into an object's text. */
 export function members(fields: Record<string, string | undefined>): string {
@@ -51,13 +52,13 @@ export function fitBody(fields: Record<string, string | undefined>, maxBytes: nu
       maxItems: Math.max(10, Math.floor(limits.maxItems * Math.min(0.5, scale))),
     };
     const next = { ...fields };
-    for (const key in parsed) next[key] = jsonText(parsed[key], limits);
+    for (const key in parsed) next[key] = recut.text(parsed[key], limits);
     text = `{${members(next)}}`;
     if (utf8ByteLength(text) <= maxBytes) return text;
   }
   const next = { ...fields };
   for (const key in parsed) {
-    next[key] = JSON.stringify({ "…[truncated": `${key} removed: the event exceeded the size limit]` });
+    next[key] = JSON.stringify({ [TRUNCATION_MARKER]: `${key} removed: the event exceeded the size limit]` });
   }
   return `{${members(next)}}`;
 }

@@ -173,11 +173,7 @@ describe("the packed package's entries", () => {
     const specifiers = [...web.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"/g)].map(
       (m) => m[1] ?? m[2],
     );
-    expect([...new Set(specifiers)].sort()).toEqual([
-      "@langchain/core/callbacks/base",
-      "@langchain/core/callbacks/promises",
-      "zod",
-    ]);
+    expect([...new Set(specifiers)].sort()).toEqual(["@langchain/core/callbacks/base", "zod"]);
     // Node globals only ever behind feature detection (src/runtime/), never called directly.
     expect(web).not.toMatch(/\bBuffer\.|\bprocess\.(on|env)\b/);
   });

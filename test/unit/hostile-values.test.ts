@@ -3,7 +3,7 @@
  * e2e/hostile-values.test.ts runs through LangChain).
  */
 import { describe, expect, it } from "vitest";
-import { toJsonSafe, toJsonText } from "../../src/wire/serialize.js";
+import { toJsonSafe, toJsonText } from "../../src/mapping/to-json.js";
 import { type HostileCase, hostileCases } from "../helpers/hostile.js";
 
 const cases = hostileCases(20260101);

@@ -6,16 +6,15 @@ import { Document } from "@langchain/core/documents";
 import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { ChatPromptValue } from "@langchain/core/prompt_values";
 import { describe, expect, it } from "vitest";
-import { describeError } from "../../src/mapping/values.js";
 import {
   DEFAULT_LIMITS,
   MessageTextCache,
   type SerializeLimits,
   toJsonObjectText,
   toJsonSafe,
-  toJsonSafeObject,
   toJsonText,
-} from "../../src/wire/serialize.js";
+} from "../../src/mapping/to-json.js";
+import { describeError } from "../../src/mapping/values.js";
 
 /** The text and the tree must agree; returns the tree. */
 function convert(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
@@ -395,12 +394,12 @@ describe("the message text cache (an agent turn converts each message once)", ()
 });
 
 describe("object wrappers", () => {
-  it("toJsonObjectText / toJsonSafeObject wrap what does not convert to an object", () => {
+  it("toJsonObjectText wraps what does not convert to an object", () => {
     expect(toJsonObjectText("x", "input")).toBe('{"input":"x"}');
     expect(toJsonObjectText(new Decimal(), "output")).toBe('{"output":"19.99"}');
     expect(toJsonObjectText(new Set([1]), "output")).toBe('{"output":[1]}');
     expect(toJsonObjectText(new Map([["a", 1]]), "output")).toBe('{"a":1}');
-    expect(toJsonSafeObject(new Date(0), "input")).toEqual({ input: "1970-01-01T00:00:00.000Z" });
+    expect(JSON.parse(toJsonObjectText(new Date(0), "input"))).toEqual({ input: "1970-01-01T00:00:00.000Z" });
   });
 });
 
