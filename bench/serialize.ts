@@ -74,6 +74,13 @@ function overLimits(): unknown[] {
   );
 }
 
+/** One wide object (400,000 keys, ~14 MB) inside another: only the first `maxItems` keys are kept. */
+function wideObject(): Record<string, unknown> {
+  const rows: Record<string, unknown> = {};
+  for (let i = 0; i < 400_000; i++) rows[`id-${i}`] = { n: i, s: text(i, 12) };
+  return { data: { rows } };
+}
+
 function time(fn: () => unknown): number {
   const start = process.hrtime.bigint();
   fn();
@@ -100,6 +107,7 @@ const shapes: [string, unknown][] = [
   ["plain records (48,000 small objects)", plainRecords()],
   ["chat state (3,000 messages)", chatState()],
   ["over the limits (1.2 M objects)", overLimits()],
+  ["wide object (400,000 keys, nested)", wideObject()],
 ];
 
 console.log(`| value | MB | JSON.stringify ms | toJsonText ms | ratio | toJsonSafe ms |`);

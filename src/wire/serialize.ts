@@ -351,6 +351,12 @@ function prototypesPolluted(): boolean {
 interface PlainLimits extends SerializeLimits {
   tagKey: string;
   tagValue: unknown;
+  /**
+   * Objects and arrays this walk found wider than `maxItems` (so not plain). Every ancestor's try
+   * of the fast path walks down to them again; listing a 400k-key object's keys costs as much as
+   * writing it, so it is done once, not once per level above it.
+   */
+  tooWide?: WeakSet<object>;
 }
 
 /**
@@ -362,7 +368,7 @@ interface PlainLimits extends SerializeLimits {
  * depth and fail.
  */
 function plainSize(obj: object, depth: number, budget: number, limits: PlainLimits): number {
-  if (depth >= limits.maxDepth || budget < 1) return -1;
+  if (depth >= limits.maxDepth || budget < 1 || limits.tooWide?.has(obj)) return -1;
   let used = 1;
   if (Array.isArray(obj)) {
     if (
@@ -371,7 +377,7 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
     )
       return -1;
     const n = obj.length;
-    if (n > limits.maxItems) return -1;
+    if (n > limits.maxItems) return tooWide(obj, limits);
     for (let i = 0; i < n; i++) {
       const u = plainItemSize(obj[i], depth, budget - used, limits);
       if (u < 0) return -1;
@@ -382,7 +388,8 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
   if (!isPlainPrototype(Object.getPrototypeOf(obj))) return -1;
   let count = 0;
   for (const key in obj) {
-    if (++count > limits.maxItems || !(key as unknown as WellFormedString).isWellFormed()) return -1;
+    if (++count > limits.maxItems) return tooWide(obj, limits);
+    if (!(key as unknown as WellFormedString).isWellFormed()) return -1;
     const item: unknown = (obj as Dict)[key];
     // Plain data the converter claims (LangChain's serialized `lc: 1`) is converted, not copied.
     if (item === limits.tagValue && key === limits.tagKey) return -1;
@@ -391,6 +398,12 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
     used += u;
   }
   return used;
+}
+
+function tooWide(obj: object, limits: PlainLimits): -1 {
+  limits.tooWide ??= new WeakSet();
+  limits.tooWide.add(obj);
+  return -1;
 }
 
 /** `plainSize` of one array item or property value: 0 for a plain scalar, -1 when not plain. */

@@ -445,3 +445,25 @@ describe("describeError", () => {
     expect(describeError(undefined).error).toBe("Error: undefined");
   });
 });
+
+describe("wide values", () => {
+  it("a wide object nested deep has its keys listed twice at most, not once per level above it", () => {
+    const target: Record<string, number> = {};
+    for (let i = 0; i < 6_000; i++) target[`k${i}`] = i;
+    let listings = 0;
+    const wide = new Proxy(target, {
+      ownKeys(t) {
+        listings++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    const value = { a: { b: { c: { d: { wide } } } } };
+    const text = toJsonText(value);
+    const parsed = JSON.parse(text) as { a: { b: { c: { d: { wide: Record<string, unknown> } } } } };
+    const kept = parsed.a.b.c.d.wide;
+    expect(Object.keys(kept)).toHaveLength(DEFAULT_LIMITS.maxItems + 1);
+    expect(kept["…[truncated"]).toBe(`${6_000 - DEFAULT_LIMITS.maxItems} more keys]`);
+    // Once to find it is too wide for the fast path, once to write its first keys.
+    expect(listings).toBeLessThanOrEqual(2);
+  });
+});
