@@ -8,9 +8,11 @@
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { startCollector } from "../src/collector/index.js";
+import { HoneyHiveHandler } from "../src/index.js";
 import { lastJson, runFixture } from "../test/helpers/child.js";
-import { closedPort } from "../test/helpers/workloads.js";
+import { closedPort, EVENTS_PER_SMALL_CHAIN, smallChain } from "../test/helpers/workloads.js";
 
 interface Load {
   ms: number;
@@ -46,6 +48,24 @@ async function load(
   } finally {
     await collector.close();
   }
+}
+
+const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** `poison`: events the server refuses on purpose (the only ones that may be lost). */
+function faultRow(
+  name: string,
+  collector: Awaited<ReturnType<typeof startCollector>>,
+  roots: number,
+  recorded: number,
+  poison: number,
+): void {
+  const stored = collector.events.length;
+  const refused = collector.requests.filter((r) => r.status >= 400 && r.status < 500).length;
+  const failed5xx = collector.requests.filter((r) => r.status >= 500).length;
+  line(
+    `| ${name} | ${roots} | ${recorded} | ${stored} | ${recorded - stored - poison} (+${poison} poison) | ${collector.duplicates.size} | ${refused} | ${failed5xx} | ${(collector.requests.length / roots).toFixed(2)} |`,
+  );
 }
 
 async function exitTime(
@@ -110,5 +130,68 @@ await exitTime(
   );
   server.close();
 }
+line("");
+line(
+  "| faults (in process, default options) | roots | events recorded | events stored | lost | stored twice | refused requests | 5xx served | requests per root |",
+);
+line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+{
+  // A storm: every request answered 503 for 20 s, then healthy. Roots keep coming meanwhile.
+  const collector = await startCollector();
+  const stormUntil = Date.now() + 20_000;
+  collector.setFaults(() => (Date.now() < stormUntil ? { status: 503 } : undefined));
+  const handler = new HoneyHiveHandler({ apiKey: "bench", serverUrl: collector.url, logger: quietLogger });
+  const roots = 50;
+  for (let i = 0; i < roots; i++) {
+    await smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] });
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  await handler.shutdown({ timeoutMs: 120_000 });
+  faultRow(
+    "storm: every request 503 for 20 s, then healthy",
+    collector,
+    roots,
+    roots * EVENTS_PER_SMALL_CHAIN,
+    0,
+  );
+  await collector.close();
+}
+{
+  // Poison: one event in each batch the server refuses (400 naming no index).
+  const collector = await startCollector();
+  collector.setFaults(({ body }) => {
+    const items = (body as { events?: { event_name?: string; event_type?: string }[] }).events ?? [
+      body as { event_name?: string; event_type?: string },
+    ];
+    return items.some((e) => e.event_name === "poison" && e.event_type !== "session")
+      ? { status: 400, body: { message: "metadata is not allowed here" } }
+      : undefined;
+  });
+  const handler = new HoneyHiveHandler({
+    apiKey: "bench",
+    serverUrl: collector.url,
+    logger: quietLogger,
+    onError: () => {},
+  });
+  const poison = RunnableLambda.from((x: string) => x).withConfig({ runName: "poison" });
+  const rounds = 20;
+  for (let r = 0; r < rounds; r++) {
+    await Promise.all([
+      ...[0, 1, 2].map((i) => smallChain().invoke({ name: `n${i}` }, { callbacks: [handler] })),
+      poison.invoke("x", { callbacks: [handler] }),
+    ]);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await handler.shutdown({ timeoutMs: 60_000 });
+  faultRow(
+    "poison: 1 refused event among 4 traces, 20 times",
+    collector,
+    rounds * 4,
+    rounds * (3 * EVENTS_PER_SMALL_CHAIN + 1),
+    rounds,
+  );
+  await collector.close();
+}
+
 writeFileSync(join(import.meta.dirname, "results/delivery.md"), `${rows.join("\n")}\n`);
 process.exit(0);
