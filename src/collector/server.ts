@@ -23,7 +23,6 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, isIPv4, isIPv6 } from "node:net";
 import type { z } from "zod";
-import { GenerationalMap } from "../util/generational-map.js";
 import {
   describeIssues,
   PostEventBatchRequest,
@@ -50,6 +49,8 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 /** Counted per request in the request log besides its body (method, path, status…). */
 const LOG_ENTRY_OVERHEAD = 200;
+/** Retry keys remembered per generation (see `attemptOf`). */
+const ATTEMPT_KEYS = 10_000;
 /** How long a `?after=` read waits for a change before answering with the same data. */
 const LONG_POLL_MS = 20_000;
 
@@ -271,8 +272,20 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const maxLogBytes = store.maxBytes;
   const requests: ReceivedRequest[] = [];
   let logBytes = 0;
-  // Only a retry soon after its first attempt needs its count: old keys may be forgotten.
-  let attempts = new GenerationalMap<string, number>(10_000);
+  // Only a retry soon after its first attempt needs its count, so old keys are forgotten: two
+  // generations of at most ATTEMPT_KEYS each (not util/generational-map, which would make tsup
+  // split a chunk shared with the handler's entry).
+  let attempts = new Map<string, number>();
+  let olderAttempts = new Map<string, number>();
+  const attemptOf = (key: string): number => {
+    const attempt = (attempts.get(key) ?? olderAttempts.get(key) ?? 0) + 1;
+    if (attempts.size >= ATTEMPT_KEYS) {
+      olderAttempts = attempts;
+      attempts = new Map();
+    }
+    attempts.set(key, attempt);
+    return attempt;
+  };
   const keyDigest = options.key === undefined ? undefined : digest(options.key);
   const settleTimers = new Map<string, NodeJS.Timeout>();
   let faults: FaultPlan | undefined;
@@ -455,8 +468,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         | { event_id?: string; session_id?: string; events?: { event_id?: string }[] }
         | undefined;
       const key = `${method} ${path} ${b?.event_id ?? b?.session_id ?? b?.events?.[0]?.event_id ?? ""}`;
-      const attempt = (attempts.get(key) ?? 0) + 1;
-      attempts.set(key, attempt);
+      const attempt = attemptOf(key);
       const fault = faults?.({ method, path, body, attempt });
       if (fault && "reset" in fault) {
         record(0);
@@ -546,7 +558,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       store.clear();
       requests.length = 0;
       logBytes = 0;
-      attempts = new GenerationalMap(10_000);
+      attempts = new Map();
+      olderAttempts = new Map();
     },
     close: () =>
       new Promise<void>((resolve) => {
