@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 /**
- * `npx honeyhive-langchain collector [--port N] [--host H]`: runs the local collector, prints the
- * trace viewer's URL, and prints each session as an indented tree once it has settled.
+ * `npx honeyhive-langchain collector [--port N] [--host H] [--key K] [--max-mb N]`: runs the local
+ * collector, prints the trace viewer's URL and the key writes need, and prints each session as an
+ * indented tree once it has settled.
  */
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { formatSessionTree, startCollector } from "./collector/index.js";
 
-const USAGE = `usage: honeyhive-langchain collector [--port 8787] [--host 127.0.0.1]
+const USAGE = `usage: honeyhive-langchain collector [--port 8787] [--host 127.0.0.1] [--key KEY] [--max-mb 256]
 
 Runs a local HoneyHive-compatible collector, serves a trace viewer at its URL, and prints every
-session it receives. Point a handler at it with HH_API_URL=http://127.0.0.1:8787 HH_API_KEY=local.`;
+session it receives. Point a handler at it with the HH_API_URL and HH_API_KEY it prints.
+
+  --key KEY     the key writes must send (Authorization: Bearer KEY); default: a new random one
+  --max-mb N    request bodies kept, in MB (default 256): past it the oldest sessions are evicted`;
 
 /**
  * Only a plain decimal 0–65535: `Number()` would read "" and " " as 0 (a random port) and "0x50"
@@ -28,6 +33,8 @@ function parseOptions(argv: string[]) {
     options: {
       port: { type: "string", short: "p", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
+      key: { type: "string" },
+      "max-mb": { type: "string", default: "256" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -52,13 +59,37 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a decimal port number from 0 to 65535, got ${JSON.stringify(values.port)}`);
     return 2;
   }
+  const maxMb = /^\d{1,7}$/.test(values["max-mb"]) ? Number(values["max-mb"]) : 0;
+  if (maxMb < 1) {
+    console.error(
+      `--max-mb must be a whole number of megabytes, at least 1, got ${JSON.stringify(values["max-mb"])}`,
+    );
+    return 2;
+  }
+  const key = values.key ?? randomBytes(18).toString("base64url");
+  if (!/^\S+$/.test(key)) {
+    console.error("--key must be non-empty and without whitespace (it is sent as Authorization: Bearer KEY)");
+    return 2;
+  }
   let collector: Awaited<ReturnType<typeof startCollector>>;
   try {
     collector = await startCollector({
       port,
       host: values.host,
-      onSessionSettled: (id) =>
-        console.log(`\n${formatSessionTree(collector.sessionTree(id))}\n  view: ${collector.viewerUrl(id)}`),
+      key,
+      maxBytes: maxMb * 1024 * 1024,
+      onSessionSettled: (id) => {
+        // A session that cannot be printed is said so; the collector keeps running.
+        try {
+          console.log(
+            `\n${formatSessionTree(collector.sessionTree(id))}\n  view: ${collector.viewerUrl(id)}`,
+          );
+        } catch (error) {
+          console.error(
+            `session ${id}: could not print it: ${error instanceof Error ? error.message : error}`,
+          );
+        }
+      },
     });
   } catch (error) {
     if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
@@ -71,7 +102,10 @@ async function main(argv: string[]): Promise<number> {
       ? `  trace viewer: ${collector.viewerUrl()}`
       : `  trace viewer: off (listening on ${values.host}, not loopback: reads need the Bearer key; use --host 127.0.0.1)`,
   );
-  console.log(`  export HH_API_URL=${collector.url} HH_API_KEY=local`);
+  console.log(`  export HH_API_URL=${collector.url} HH_API_KEY=${key}`);
+  console.log(
+    `  writes need that key; reads without it only from this machine's loopback; keeps up to ${maxMb} MB (--max-mb)`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

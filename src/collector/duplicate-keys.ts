@@ -8,6 +8,9 @@
  * `"\u0061"` are the same key); only keys with a backslash are decoded, so the common case costs a
  * slice. Meant for text that `JSON.parse` accepted: on malformed text it neither throws nor loops,
  * but what it reports is unspecified.
+ *
+ * `scanJson` also measures how deep the text nests, in the same pass, so the collector can refuse
+ * a body too deep for anything downstream to walk without parsing it twice.
  */
 
 export interface DuplicateKey {
@@ -65,7 +68,18 @@ function keySegment(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${truncate(JSON.stringify(key), MAX_SEGMENT)}]`;
 }
 
+/** What one pass over a JSON text found: a duplicate key (if any) and how deep it nests. */
+export interface JsonScan {
+  duplicate: DuplicateKey | undefined;
+  /** Deepest nesting of objects and arrays (`{}` is 1); counted up to the duplicate when there is one. */
+  maxDepth: number;
+}
+
 export function findDuplicateKey(text: string): DuplicateKey | undefined {
+  return scanJson(text).duplicate;
+}
+
+export function scanJson(text: string): JsonScan {
   // Per open container, by depth: for an object its keys so far (`keySets`, made at its second key)
   // and the latest (`currentKeys`); for an array the index of the current element (`indexes`, -1
   // for an object). Slots are reused as depth goes up and down, never shrunk.
@@ -73,6 +87,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
   const currentKeys: (string | undefined)[] = [];
   const indexes: number[] = [];
   let depth = 0;
+  let maxDepth = 0;
   let expectKey = false;
   const length = text.length;
   for (let i = 0; i < length; i++) {
@@ -89,7 +104,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
           keys = new Set([first]);
           keySets[top] = keys;
         }
-        if (keys?.has(key)) return describe(key, i, depth, currentKeys, indexes);
+        if (keys?.has(key)) return { duplicate: describe(key, i, depth, currentKeys, indexes), maxDepth };
         keys?.add(key);
         currentKeys[top] = key;
       }
@@ -99,11 +114,13 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
       currentKeys[depth] = undefined;
       indexes[depth] = -1;
       depth++;
+      if (depth > maxDepth) maxDepth = depth;
       expectKey = true;
     } else if (c === OPEN_ARRAY) {
       keySets[depth] = undefined;
       indexes[depth] = 0;
       depth++;
+      if (depth > maxDepth) maxDepth = depth;
       expectKey = false;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       if (depth > 0) {
@@ -123,7 +140,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
       expectKey = false;
     }
   }
-  return undefined;
+  return { duplicate: undefined, maxDepth };
 }
 
 function describe(

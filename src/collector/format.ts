@@ -35,24 +35,48 @@ function template(value: unknown): string {
   return `  template ${str(first?.role) ?? "?"}: "${short(content)}"${more}`;
 }
 
-function line(node: TreeNode, depth: number, agent: string | undefined, out: string[]): void {
+function line(node: TreeNode, depth: number, agent: string | undefined): string {
   const e = node.event;
   const indent = "  ".repeat(depth);
-  // An agent's own chain names it in config; events inside repeat it in metadata — print it where
-  // it starts (or changes), not on every line below.
-  const ownAgent = str(e.config?.agent_name) ?? str(e.metadata?.agent_name);
-  const agentText = ownAgent && ownAgent !== agent ? `  agent ${ownAgent}` : "";
   const model = str(e.config?.model);
   const provider = str(e.config?.provider);
   const modelText = model || provider ? ` [${[provider, model].filter(Boolean).join("/")}]` : "";
+  const ownAgent = ownAgentOf(node);
+  const agentText = ownAgent && ownAgent !== agent ? `  agent ${ownAgent}` : "";
   const error = e.error ? `  ✗ ${e.error.split("\n")[0]}` : "";
   const interrupted = e.metadata?.interrupted ? "  ⏸ interrupted" : "";
   const m = e.metadata ?? {};
-  out.push(
+  return (
     `${indent}${e.event_type.padEnd(5)} ${e.event_name ?? "unknown"}${modelText}${agentText}  ${ms(e.duration)}` +
-      `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}`,
+    `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}`
   );
-  for (const child of node.children) line(child, depth + 1, ownAgent ?? agent, out);
+}
+
+/**
+ * An agent's own chain names it in config; events inside repeat it in metadata — print it where
+ * it starts (or changes), not on every line below.
+ */
+function ownAgentOf(node: TreeNode): string | undefined {
+  return str(node.event.config?.agent_name) ?? str(node.event.metadata?.agent_name);
+}
+
+/** Depth-first, without recursion: a `parent_id` chain may be thousands deep. */
+function lines(roots: TreeNode[], out: string[]): void {
+  const stack: { node: TreeNode; depth: number; agent: string | undefined }[] = [];
+  for (let i = roots.length - 1; i >= 0; i--)
+    stack.push({ node: roots[i] as TreeNode, depth: 1, agent: undefined });
+  while (stack.length > 0) {
+    const { node, depth, agent } = stack.pop() as {
+      node: TreeNode;
+      depth: number;
+      agent: string | undefined;
+    };
+    out.push(line(node, depth, agent));
+    const inherited = ownAgentOf(node) ?? agent;
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      stack.push({ node: node.children[i] as TreeNode, depth: depth + 1, agent: inherited });
+    }
+  }
 }
 
 export function formatSessionTree(tree: SessionTree): string {
@@ -66,6 +90,6 @@ export function formatSessionTree(tree: SessionTree): string {
     `session ${name}  ${tree.session_id}  ${ms(a.duration)}  ${a.num_events} events` +
       `${tokens(a.prompt_tokens, a.completion_tokens, a.total_tokens)}${cost}${errors}${failed}`,
   ];
-  for (const root of tree.roots) line(root, 1, undefined, out);
+  lines(tree.roots, out);
   return out.join("\n");
 }

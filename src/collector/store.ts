@@ -4,7 +4,12 @@
  * allow), and every repeat is counted so tests can tell "delivered once" from "delivered twice".
  *
  * Bodies are kept exactly as received (tests assert on them); what HoneyHive's server computes
- * from them — the session aggregates — is derived on read, in `summary()`.
+ * from them — the session aggregates — is kept per session as events arrive (an event folded into
+ * its session's sums; a replaced or updated event marks them for one recount), so listing sessions
+ * costs the page asked for, not every session received.
+ *
+ * Memory is bounded by bytes received: past `maxBytes`, the oldest sessions (the bottom of the
+ * list) are forgotten whole, and `evicted` counts them so the viewer can say so.
  */
 import type { PostEventRequest, StartSessionRequest, UpdateEventRequest } from "../wire/contract.js";
 
@@ -81,12 +86,98 @@ function mergeDefined<T extends object>(target: T, source: Partial<T>): void {
   }
 }
 
+/** A session's aggregates over its events (the session body's own fields are added on read). */
+interface EventAggregate {
+  start: number | undefined;
+  end: number | undefined;
+  prompt: number | undefined;
+  completion: number | undefined;
+  total: number | undefined;
+  cost: number | undefined;
+  events: number;
+  models: number;
+  errors: number;
+  feedback: boolean;
+}
+
+/** What the store keeps per session besides its bodies: where it sorts, its sums, its bytes. */
+interface SessionEntry {
+  readonly id: string;
+  /** Order of first arrival: the last tie-break, so the list order is total (a cursor is exact). */
+  readonly seq: number;
+  /** Sort key as of the last reindex: start (or last received when unknown), last received. */
+  k1: number;
+  k2: number;
+  indexed: boolean;
+  lastReceived: number;
+  /** Bytes of request bodies attributed to this session. */
+  bytes: number;
+  /** Undefined: recount from the events on the next read. */
+  agg: EventAggregate | undefined;
+}
+
+/** Older first: the index's order (the list shows it reversed, newest first). */
+function olderFirst(a: { k1: number; k2: number; seq: number }, b: { k1: number; k2: number; seq: number }) {
+  return a.k1 - b.k1 || a.k2 - b.k2 || b.seq - a.seq;
+}
+
+/** A page of `GET /v1/sessions`: newest first, `next_cursor` names where the next page starts. */
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** Opaque; undefined on the last page. */
+  next_cursor: string | undefined;
+  /** Sessions held now. */
+  total: number;
+}
+
+/** Default bound on the bodies kept: 256 MB. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Adds `value` to a sum that stays undefined until something is known (absent is not 0). */
 function addKnown(sum: number | undefined, value: unknown): number | undefined {
   return finite(value) && value >= 0 ? (sum ?? 0) + value : sum;
 }
+
+function emptyAggregate(): EventAggregate {
+  return {
+    start: undefined,
+    end: undefined,
+    prompt: undefined,
+    completion: undefined,
+    total: undefined,
+    cost: undefined,
+    events: 0,
+    models: 0,
+    errors: 0,
+    feedback: false,
+  };
+}
+
+/** Folds one event into a session's sums (the order of folding is the order of arrival). */
+function fold(a: EventAggregate, e: StoredEvent): void {
+  a.events++;
+  if (finite(e.start_time) && (a.start === undefined || e.start_time < a.start)) a.start = e.start_time;
+  if (finite(e.end_time) && (a.end === undefined || e.end_time > a.end)) a.end = e.end_time;
+  if (e.error) a.errors++;
+  if (e.feedback && Object.keys(e.feedback).length > 0) a.feedback = true;
+  a.cost = addKnown(a.cost, e.metrics?.cost);
+  if (e.event_type !== "model") return;
+  a.models++;
+  const m = e.metadata ?? {};
+  a.prompt = addKnown(a.prompt, m.prompt_tokens);
+  a.completion = addKnown(a.completion, m.completion_tokens);
+  // HoneyHive's total is prompt + completion; a model that reports only a total still counts.
+  a.total = addKnown(
+    a.total,
+    finite(m.total_tokens)
+      ? m.total_tokens
+      : addKnown(addKnown(undefined, m.prompt_tokens), m.completion_tokens),
+  );
+}
+
+const CURSOR = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)_(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)_(\d{1,15})$/i;
 
 export class CollectorStore {
   readonly events = new Map<string, StoredEvent>();
@@ -95,9 +186,32 @@ export class CollectorStore {
   readonly duplicates = new Map<string, number>();
   /** Event ids per session, so reading one session does not scan every event. */
   readonly #bySession = new Map<string, Set<string>>();
-  readonly #lastReceived = new Map<string, number>();
+  readonly #entries = new Map<string, SessionEntry>();
+  /** Every session, older first (see `olderFirst`); entries in `#moved` are re-placed on read. */
+  #order: SessionEntry[] = [];
+  readonly #moved = new Set<SessionEntry>();
+  #seq = 0;
+  #bytes = 0;
+  #evicted = 0;
   /** Bumped on every change: readers (the viewer's polling) skip work when it has not moved. */
   #version = 0;
+  readonly maxBytes: number;
+  /** Work counters, for tests that assert on work done rather than on time. */
+  readonly work = { aggregateWalks: 0, summariesBuilt: 0 };
+
+  constructor(options: { maxBytes?: number } = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  }
+
+  /** Sessions forgotten to stay under `maxBytes` (since the last `clear()`). */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /** Bytes of request bodies held (as received, attributed to their sessions). */
+  get bytes(): number {
+    return this.#bytes;
+  }
 
   get version(): number {
     return this.#version;
@@ -111,9 +225,38 @@ export class CollectorStore {
     this.#waiters.clear();
   }
 
-  #touch(sessionId: string): void {
-    this.#lastReceived.set(sessionId, Date.now());
+  #entry(sessionId: string): SessionEntry {
+    let entry = this.#entries.get(sessionId);
+    if (!entry) {
+      entry = {
+        id: sessionId,
+        seq: this.#seq++,
+        k1: 0,
+        k2: 0,
+        indexed: false,
+        lastReceived: 0,
+        bytes: 0,
+        agg: emptyAggregate(),
+      };
+      this.#entries.set(sessionId, entry);
+    }
+    return entry;
+  }
+
+  #touch(sessionId: string): SessionEntry {
+    const entry = this.#entry(sessionId);
+    entry.lastReceived = Date.now();
+    this.#moved.add(entry);
     this.#changed();
+    return entry;
+  }
+
+  /** The session's sums may have changed in a way folding cannot follow: recount on next read. */
+  #stale(sessionId: string): void {
+    const entry = this.#entries.get(sessionId);
+    if (!entry) return;
+    entry.agg = undefined;
+    this.#moved.add(entry);
   }
 
   /**
@@ -155,7 +298,13 @@ export class CollectorStore {
       this.#bySession.set(session_id, ids);
     }
     ids.add(event_id);
-    this.#touch(session_id);
+    const entry = this.#touch(session_id);
+    if (previous) {
+      this.#stale(previous.session_id);
+      this.#stale(session_id);
+    } else if (entry.agg) {
+      fold(entry.agg, stored);
+    }
     return stored;
   }
 
@@ -214,7 +363,9 @@ export class CollectorStore {
     mergeDefined(target, rest as Partial<StoredSession & StoredEvent>);
     if (outputs) target.outputs = outputs;
     if (children_ids?.length) target.children_ids = children_ids;
-    this.#touch(session ? id : (target as StoredEvent).session_id);
+    const sessionId = session ? id : (target as StoredEvent).session_id;
+    this.#touch(sessionId);
+    if (!session) this.#stale(sessionId);
     return true;
   }
 
@@ -224,8 +375,110 @@ export class CollectorStore {
     this.sessions.clear();
     this.duplicates.clear();
     this.#bySession.clear();
-    this.#lastReceived.clear();
+    this.#entries.clear();
+    this.#order = [];
+    this.#moved.clear();
+    this.#bytes = 0;
+    this.#evicted = 0;
     this.#changed();
+  }
+
+  /**
+   * Counts `bytes` of a request body against the session it was for, and forgets the oldest
+   * sessions (never one of `keep`, the sessions being written) while the store is over `maxBytes`.
+   * Evicts down to 90% of the bound, so the work is paid once per tenth of it, not per request.
+   */
+  account(sessionId: string, bytes: number): void {
+    const entry = this.#entries.get(sessionId);
+    if (!entry) return;
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+  }
+
+  evictOverBound(keep: ReadonlySet<string> = new Set()): void {
+    if (this.#bytes <= this.maxBytes) return;
+    this.#reindex();
+    const target = this.maxBytes * 0.9;
+    const victims = new Set<SessionEntry>();
+    let bytes = this.#bytes;
+    for (const entry of this.#order) {
+      if (bytes <= target) break;
+      if (keep.has(entry.id)) continue;
+      victims.add(entry);
+      bytes -= entry.bytes;
+    }
+    if (victims.size === 0) return;
+    this.#order = this.#order.filter((e) => !victims.has(e));
+    for (const entry of victims) {
+      for (const eventId of this.#bySession.get(entry.id) ?? []) {
+        this.events.delete(eventId);
+        this.duplicates.delete(eventId);
+      }
+      this.#bySession.delete(entry.id);
+      this.sessions.delete(entry.id);
+      this.#entries.delete(entry.id);
+      this.#bytes -= entry.bytes;
+    }
+    this.#evicted += victims.size;
+    this.#changed();
+  }
+
+  #key(entry: SessionEntry): void {
+    const session = this.sessions.get(entry.id);
+    const agg = this.#aggregate(entry);
+    let start = finite(session?.start_time) ? session.start_time : undefined;
+    if (agg.start !== undefined && (start === undefined || agg.start < start)) start = agg.start;
+    entry.k1 = start ?? entry.lastReceived;
+    entry.k2 = entry.lastReceived;
+  }
+
+  /** First index whose entry is not older than `key`. */
+  #lowerBound(key: { k1: number; k2: number; seq: number }): number {
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (olderFirst(this.#order[mid] as SessionEntry, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Re-places the sessions that changed since the last read (all of them at once when many did). */
+  #reindex(): void {
+    if (this.#moved.size === 0) return;
+    if (this.#moved.size > 64 && this.#moved.size * 8 > this.#order.length) {
+      for (const entry of this.#moved) {
+        this.#key(entry);
+        if (!entry.indexed) {
+          entry.indexed = true;
+          this.#order.push(entry);
+        }
+      }
+      this.#order.sort(olderFirst);
+    } else {
+      for (const entry of this.#moved) {
+        if (entry.indexed) {
+          let at = this.#lowerBound(entry);
+          if (this.#order[at] !== entry) at = this.#order.indexOf(entry);
+          this.#order.splice(at, 1);
+        }
+        this.#key(entry);
+        this.#order.splice(this.#lowerBound(entry), 0, entry);
+        entry.indexed = true;
+      }
+    }
+    this.#moved.clear();
+  }
+
+  #aggregate(entry: SessionEntry): EventAggregate {
+    if (!entry.agg) {
+      this.work.aggregateWalks++;
+      const agg = emptyAggregate();
+      for (const e of this.sessionEvents(entry.id)) fold(agg, e);
+      entry.agg = agg;
+    }
+    return entry.agg;
   }
 
   sessionEvents(sessionId: string): StoredEvent[] {
@@ -241,43 +494,23 @@ export class CollectorStore {
 
   /** Ids of every session the collector has heard of, started or not. */
   sessionIds(): string[] {
-    return [...new Set([...this.sessions.keys(), ...this.#bySession.keys()])];
+    return [...this.#entries.keys()];
   }
 
-  summary(sessionId: string, events = this.sessionEvents(sessionId)): SessionSummary {
+  summary(sessionId: string): SessionSummary {
+    this.work.summariesBuilt++;
     const session = this.sessions.get(sessionId);
+    const entry = this.#entries.get(sessionId);
+    const a = entry ? this.#aggregate(entry) : emptyAggregate();
     let start = finite(session?.start_time) ? session.start_time : undefined;
     let end = finite(session?.end_time) ? session.end_time : undefined;
-    let prompt: number | undefined;
-    let completion: number | undefined;
-    let total: number | undefined;
-    let cost: number | undefined;
-    let models = 0;
-    let errors = 0;
+    if (a.start !== undefined && (start === undefined || a.start < start)) start = a.start;
+    if (a.end !== undefined && (end === undefined || a.end > end)) end = a.end;
     // A PUT to the session id may carry feedback (UpdateEventRequest has it; StartSession does not).
     const sessionFeedback = (session as { feedback?: Record<string, unknown> } | undefined)?.feedback;
-    let feedback = Object.keys(sessionFeedback ?? {}).length > 0;
-    for (const e of events) {
-      if (finite(e.start_time) && (start === undefined || e.start_time < start)) start = e.start_time;
-      if (finite(e.end_time) && (end === undefined || e.end_time > end)) end = e.end_time;
-      if (e.error) errors++;
-      if (e.feedback && Object.keys(e.feedback).length > 0) feedback = true;
-      cost = addKnown(cost, e.metrics?.cost);
-      if (e.event_type !== "model") continue;
-      models++;
-      const m = e.metadata ?? {};
-      prompt = addKnown(prompt, m.prompt_tokens);
-      completion = addKnown(completion, m.completion_tokens);
-      // HoneyHive's total is prompt + completion; a model that reports only a total still counts.
-      total = addKnown(
-        total,
-        finite(m.total_tokens)
-          ? m.total_tokens
-          : addKnown(addKnown(undefined, m.prompt_tokens), m.completion_tokens),
-      );
-    }
+    const feedback = Object.keys(sessionFeedback ?? {}).length > 0 || a.feedback;
     // A failed root is both an event error and the session's metadata.error: count it once.
-    if (errors === 0 && typeof session?.metadata?.error === "string") errors = 1;
+    const errors = a.errors === 0 && typeof session?.metadata?.error === "string" ? 1 : a.errors;
     const clientDuration = finite(session?.duration) ? session.duration : undefined;
     const computed = start !== undefined && end !== undefined && end >= start ? end - start : undefined;
     const duration = clientDuration ?? computed;
@@ -290,27 +523,56 @@ export class CollectorStore {
       duration,
       duration_source:
         clientDuration !== undefined ? "client" : computed !== undefined ? "events" : undefined,
-      num_events: events.length,
-      num_model_events: models,
+      num_events: a.events,
+      num_model_events: a.models,
       num_errors: errors,
       has_feedback: feedback,
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: total,
-      cost,
-      last_received: this.#lastReceived.get(sessionId) ?? 0,
+      prompt_tokens: a.prompt,
+      completion_tokens: a.completion,
+      total_tokens: a.total,
+      cost: a.cost,
+      last_received: entry?.lastReceived ?? 0,
     };
   }
 
   /** Every session's summary, newest first (by start, then by when it was last heard of). */
   summaries(): SessionSummary[] {
-    return this.sessionIds()
-      .map((id) => this.summary(id))
-      .sort(
-        (a, b) =>
-          (b.start_time ?? b.last_received) - (a.start_time ?? a.last_received) ||
-          b.last_received - a.last_received,
-      );
+    this.#reindex();
+    const out: SessionSummary[] = [];
+    for (let i = this.#order.length - 1; i >= 0; i--)
+      out.push(this.summary((this.#order[i] as SessionEntry).id));
+    return out;
+  }
+
+  /**
+   * Up to `limit` summaries, newest first, after `cursor` (a previous page's `next_cursor`). Costs
+   * the page, not the store: summaries are kept as events arrive, and only the sessions changed
+   * since the last read are re-placed. Throws RangeError on a cursor this store did not make.
+   */
+  page(limit: number, cursor?: string): SessionPage {
+    this.#reindex();
+    let from = this.#order.length - 1;
+    if (cursor !== undefined) {
+      const match = CURSOR.exec(cursor);
+      if (!match) throw new RangeError(`malformed cursor ${JSON.stringify(cursor.slice(0, 100))}`);
+      const key = { k1: Number(match[1]), k2: Number(match[2]), seq: Number(match[3]) };
+      if (!Number.isFinite(key.k1) || !Number.isFinite(key.k2)) {
+        throw new RangeError(`malformed cursor ${JSON.stringify(cursor.slice(0, 100))}`);
+      }
+      from = this.#lowerBound(key) - 1;
+    }
+    const sessions: SessionSummary[] = [];
+    let i = from;
+    let last: SessionEntry | undefined;
+    for (; i >= 0 && sessions.length < limit; i--) {
+      last = this.#order[i] as SessionEntry;
+      sessions.push(this.summary(last.id));
+    }
+    return {
+      sessions,
+      next_cursor: i >= 0 && last ? `${last.k1}_${last.k2}_${last.seq}` : undefined,
+      total: this.#order.length,
+    };
   }
 
   tree(sessionId: string): SessionTree {
@@ -336,7 +598,7 @@ export class CollectorStore {
     return {
       session: this.sessions.get(sessionId),
       session_id: sessionId,
-      summary: this.summary(sessionId, events),
+      summary: this.summary(sessionId),
       roots,
       events,
     };

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { HoneyHiveHandler } from "../../src/index.js";
 import { closedPort } from "../helpers/workloads.js";
 
+const CLI = join(import.meta.dirname, "../../src/cli.ts");
+
 describe("npx honeyhive-langchain collector", () => {
   it("listens on --port and prints each session as a tree", async () => {
     const port = await closedPort();
@@ -27,7 +29,16 @@ describe("npx honeyhive-langchain collector", () => {
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("/viewer/viewer.js");
-      const handler = new HoneyHiveHandler({ apiKey: "cli-key", serverUrl: `http://127.0.0.1:${port}` });
+      // The key writes need is made up at start and printed; a guessed one is refused.
+      const key = /HH_API_KEY=(\S+)/.exec(out)?.[1] ?? "";
+      expect(key.length).toBeGreaterThanOrEqual(20);
+      const guessed = await fetch(`http://127.0.0.1:${port}/v1/sessions`, {
+        method: "POST",
+        headers: { authorization: "Bearer local", "content-type": "application/json" },
+        body: JSON.stringify({ session_name: "x" }),
+      });
+      expect(guessed.status).toBe(401);
+      const handler = new HoneyHiveHandler({ apiKey: key, serverUrl: `http://127.0.0.1:${port}` });
       const chain = RunnableLambda.from((x: number) => x * 2)
         .withConfig({ runName: "double" })
         .pipe(RunnableLambda.from((x: number) => x + 1).withConfig({ runName: "add_one" }))
@@ -45,6 +56,83 @@ describe("npx honeyhive-langchain collector", () => {
     } finally {
       cli.kill("SIGTERM");
     }
+  });
+});
+
+/** Starts the CLI with `args`; resolves once it printed its key, with a way to stop it. */
+async function startCli(args: string[]) {
+  const cli = spawn(process.execPath, ["--import", "tsx", CLI, "collector", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = { out: "", err: "", exit: undefined as number | null | undefined };
+  cli.stdout.on("data", (d) => {
+    output.out += d;
+  });
+  cli.stderr.on("data", (d) => {
+    output.err += d;
+  });
+  cli.on("exit", (code) => {
+    output.exit = code;
+  });
+  await waitFor(() => output.out.includes("HH_API_KEY=") || output.exit !== undefined, 15_000);
+  const url = /HH_API_URL=(\S+)/.exec(output.out)?.[1] ?? "";
+  const key = /HH_API_KEY=(\S+)/.exec(output.out)?.[1] ?? "";
+  return { cli, output, url, key };
+}
+
+describe("the CLI's key and bounds", () => {
+  it("--key sets the key writes need (any other is refused)", async () => {
+    const { cli, url, key } = await startCli(["--port", "0", "--key", "my-own-key-123"]);
+    try {
+      expect(key).toBe("my-own-key-123");
+      const write = (k: string) =>
+        fetch(`${url}/v1/sessions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${k}`, "content-type": "application/json" },
+          body: JSON.stringify({ session_name: "x" }),
+        });
+      expect((await write("my-own-key-123")).status).toBe(200);
+      expect((await write("local")).status).toBe(401);
+    } finally {
+      cli.kill("SIGTERM");
+    }
+  });
+
+  it("a parent_id chain 6,000 deep is printed, and the collector keeps running", async () => {
+    const { cli, output, url, key } = await startCli(["--port", "0"]);
+    try {
+      const sid = "cli-deep-session";
+      const events = Array.from({ length: 6_000 }, (_, i) => ({
+        event_type: "chain",
+        event_name: `step${i}`,
+        event_id: `e${i}`,
+        session_id: sid,
+        parent_id: i === 0 ? sid : `e${i - 1}`,
+        inputs: {},
+        start_time: i,
+      }));
+      const res = await fetch(`${url}/v1/events/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ events }),
+      });
+      expect(res.status).toBe(200);
+      await waitFor(() => output.out.includes("chain step5999") || output.exit !== undefined, 15_000);
+      expect(output.exit).toBeUndefined();
+      expect(output.out).toContain(`${"  ".repeat(6_000)}chain step5999`);
+      expect((await fetch(`${url}/v1/sessions/${sid}`)).status).toBe(200);
+    } finally {
+      cli.kill("SIGTERM");
+    }
+  });
+
+  it("refuses a --max-mb that is not a whole number of megabytes", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", CLI, "collector", "--max-mb", "0"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--max-mb must be a whole number");
   });
 });
 

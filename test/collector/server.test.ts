@@ -1,9 +1,18 @@
 import { request } from "node:http";
+import { connect } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
-import { formatSessionTree, startCollector } from "../../src/collector/index.js";
+import {
+  formatSessionTree,
+  type SessionSummary,
+  type SessionTree,
+  startCollector,
+} from "../../src/collector/index.js";
+import { CollectorStore } from "../../src/collector/store.js";
 import { TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector({ allowRejections: true });
@@ -476,5 +485,348 @@ describe("the text tree printer", () => {
     expect(text).toMatch(/^session real chain {2}\S+ {2}[\d.]+ m?s {2}4 events/);
     expect(text).toMatch(/\n {4}model FakeListChatModel/);
     expect(text).toMatch(/\n {4}chain to_text/);
+  });
+});
+
+/** One raw HTTP request (full control of the Host header, or none at all); resolves with the status. */
+function rawRequest(
+  port: number,
+  options: { method: string; path: string; host?: string; authorization?: string; body?: string },
+): Promise<number> {
+  const body = options.body ?? "";
+  // Without a Host header, HTTP/1.1 is malformed (Node answers 400); HTTP/1.0 allows it.
+  const version = options.host === undefined ? "HTTP/1.0" : "HTTP/1.1";
+  const head = [
+    `${options.method} ${options.path} ${version}`,
+    ...(options.host === undefined ? [] : [`Host: ${options.host}`]),
+    ...(options.authorization === undefined ? [] : [`Authorization: ${options.authorization}`]),
+    "Connection: close",
+    "Content-Type: application/json",
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  return new Promise((resolve, reject) => {
+    // Written, not ended: the server hangs up after answering (Connection: close).
+    const socket = connect(port, "127.0.0.1", () => socket.write(`${head.join("\r\n")}\r\n\r\n${body}`));
+    let text = "";
+    socket.on("data", (d) => {
+      text += d;
+    });
+    socket.on("end", () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)));
+    socket.on("error", reject);
+  });
+}
+
+describe("who may read and write (DNS rebinding)", () => {
+  const KEY = "the-collectors-own-key-42";
+  // [Host header, whether it names this machine's loopback]; undefined: no Host header at all.
+  const hosts = (port: number): [string | undefined, boolean][] => [
+    ["127.0.0.1", true],
+    [`127.0.0.1:${port}`, true],
+    ["127.9.8.7:80", true],
+    ["localhost", true],
+    [`localhost:${port}`, true],
+    ["LocalHost:8787", true],
+    ["[::1]", true],
+    [`[::1]:${port}`, true],
+    ["[0:0:0:0:0:0:0:1]:8787", true],
+    ["127.0.0.1.evil.example", false],
+    [`127.0.0.1.evil.example:${port}`, false],
+    ["localhost.evil.example", false],
+    [`localhost.evil.example:${port}`, false],
+    ["evil.example", false],
+    [`evil.example:${port}`, false],
+    ["app.localhost", false],
+    ["127.0.0.1:80:80", false],
+    ["127.0.0.1:http", false],
+    ["[::1].evil.example", false],
+    ["[::2]", false],
+    ["128.0.0.1", false],
+    [undefined, false],
+  ];
+  const auths: [label: string, header: string | undefined][] = [
+    ["no key", undefined],
+    ["a wrong key", "Bearer not-the-key"],
+    ["the key", `Bearer ${KEY}`],
+  ];
+  const event = JSON.stringify({ event_type: "chain", inputs: {}, session_id: "rebinding-session" });
+
+  it("keyless reads only with a loopback Host; otherwise, and for every write, the collector's key", async () => {
+    const collector = await startCollector({ key: KEY });
+    try {
+      const wrong: string[] = [];
+      for (const [host, loopback] of hosts(collector.port)) {
+        for (const [label, authorization] of auths) {
+          const rightKey = authorization === `Bearer ${KEY}`;
+          for (const [method, path] of [
+            ["GET", "/v1/sessions"],
+            ["GET", "/"],
+            ["POST", "/v1/events"],
+          ] as const) {
+            const expected =
+              rightKey || (method === "GET" && loopback && authorization === undefined) ? 200 : 401;
+            const status = await rawRequest(collector.port, {
+              method,
+              path,
+              host,
+              authorization,
+              body: method === "POST" ? event : undefined,
+            });
+            if (status !== expected) wrong.push(`${method} ${path} Host ${host} with ${label}: ${status}`);
+          }
+        }
+      }
+      expect(wrong).toEqual([]);
+      // Refused writes stored nothing; the key's writes did.
+      expect(collector.events.length).toBe(hosts(collector.port).length);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it("embedded without a key (tests, examples): any Bearer token, from a loopback Host only", async () => {
+    const port = new URL(hh.collector.url).port;
+    const post = (host: string, authorization?: string) =>
+      rawRequest(Number(port), { method: "POST", path: "/v1/events", host, authorization, body: event });
+    expect(await post(`127.0.0.1:${port}`, "Bearer any-key")).toBe(200);
+    expect(await post(`localhost:${port}`, "Bearer local")).toBe(200);
+    expect(await post(`127.0.0.1:${port}`)).toBe(401);
+    expect(await post(`127.0.0.1.evil.example:${port}`, "Bearer any-key")).toBe(401);
+    expect(await post(`evil.example:${port}`, "Bearer local")).toBe(401);
+    const read = (host: string, authorization?: string) =>
+      rawRequest(Number(port), { method: "GET", path: "/v1/sessions", host, authorization });
+    expect(await read(`127.0.0.1.evil.example:${port}`)).toBe(401);
+    expect(await read(`evil.example:${port}`, "Bearer any-key")).toBe(401);
+    expect(await read(`[::1]:${port}`)).toBe(200);
+  });
+});
+
+/** Heap in use after a full collection (V8's gc, exposed for this process). */
+function heapAfterGc(): number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** A POST that may be answered (and hung up on) before its body is sent; resolves with the status. */
+function postEarly(url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/v1/events`, { method: "POST", headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", () => resolve(-1));
+    req.end(body);
+  });
+}
+
+describe("memory", () => {
+  it("refused requests' bodies are not read: 40 unauthenticated 4.5 MB text/plain POSTs keep nothing", async () => {
+    // What any web page can send without a CORS preflight. Valid JSON, so a server that read it
+    // would parse it and keep it.
+    const body = Buffer.from(JSON.stringify({ event_type: "chain", inputs: { x: "a".repeat(4.5e6) } }));
+    const before = heapAfterGc();
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      statuses.push(await postEarly(hh.collector.url, body, { "content-type": "text/plain" }));
+    }
+    const grownMb = (heapAfterGc() - before) / 1024 / 1024;
+    // 40 × 4.5 MB = 180 MB if kept; a refused body must not be (the bound is far from both).
+    expect(grownMb).toBeLessThan(30);
+    expect(statuses.every((s) => s === 401 || s === -1)).toBe(true);
+    expect(statuses).toContain(401);
+    expect(hh.collector.requests).toHaveLength(40);
+    for (const r of hh.collector.requests)
+      expect(r).toMatchObject({ status: 401, bytes: 0, body: undefined });
+  });
+
+  it("keeps at most maxBytes of bodies: the oldest sessions are evicted, and the list says how many", async () => {
+    const collector = await startCollector({ maxBytes: 2 * 1024 * 1024 });
+    try {
+      const big = "b".repeat(100_000);
+      for (let i = 0; i < 40; i++) {
+        const sid = `evict-${String(i).padStart(2, "0")}`;
+        const res = await fetch(`${collector.url}/v1/events/batch`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            events: [
+              { event_type: "session", session_id: sid, event_name: sid, start_time: 1_000 + i, inputs: {} },
+              { event_type: "tool", session_id: sid, start_time: 1_000 + i, inputs: { big } },
+            ],
+          }),
+        });
+        expect(res.status).toBe(200);
+      }
+      // 40 × ~100 KB = ~4 MB received, 2 MB kept: the newest sessions, whole.
+      expect(collector.evicted).toBeGreaterThanOrEqual(20);
+      const kept = collector.sessions.map((s) => s.session_id);
+      expect(kept.length).toBe(40 - collector.evicted);
+      expect(kept).toContain("evict-39");
+      expect(kept).not.toContain("evict-00");
+      const oldestKept = Math.min(...kept.map((id) => Number(id.slice(6))));
+      expect(kept.length).toBe(40 - oldestKept);
+      expect(new Set(collector.events.map((e) => e.session_id))).toEqual(new Set(kept));
+      const list = (await (await fetch(`${collector.url}/v1/sessions`)).json()) as {
+        evicted: number;
+        total: number;
+        max_bytes: number;
+      };
+      expect(list).toMatchObject({
+        evicted: collector.evicted,
+        total: kept.length,
+        max_bytes: 2 * 1024 * 1024,
+      });
+      // The request log is bounded by the same bytes.
+      const logged = collector.requests.reduce((sum, r) => sum + r.bytes, 0);
+      expect(logged).toBeLessThanOrEqual(2 * 1024 * 1024);
+      expect(collector.requests.filter((r) => r.method === "POST").at(-1)?.body).toBeDefined();
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it("the request log shares the stored body's objects rather than keeping a second copy", async () => {
+    const inputs = { text: "x".repeat(1000) };
+    await post("/v1/events", { event_type: "chain", event_id: "shared", inputs });
+    const [logged] = hh.collector.requests;
+    const [stored] = hh.collector.events;
+    expect((logged?.body as { inputs?: unknown } | undefined)?.inputs).toBe(stored?.inputs);
+    expect(stored?.inputs).toEqual(inputs);
+  });
+});
+
+describe("depth", () => {
+  /** `{"event_type":"chain","inputs":{"x": …}}` nesting `depth` levels in all. */
+  const nested = (depth: number) =>
+    `{"event_type":"chain","inputs":{"x":${"[".repeat(depth - 2)}${"]".repeat(depth - 2)}}}`;
+
+  it("refuses a body nested deeper than 512 levels with 400 naming the limit", async () => {
+    expect((await post("/v1/events", nested(512))).status).toBe(200);
+    const res = await post("/v1/events", nested(513));
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain("at most 512");
+    const deep = await post("/v1/events", nested(1_000_000));
+    expect(deep.status).toBe(400);
+    expect(deep.body.message).toContain("1000000 levels deep");
+    expect(hh.collector.events).toHaveLength(1);
+  });
+
+  it("a parent_id chain 10,000 deep is served as a tree and printed as text", async () => {
+    const sid = "deep-chain-session";
+    const depth = 10_000;
+    const events = Array.from({ length: depth }, (_, i) => ({
+      event_type: "chain",
+      event_name: `step${i}`,
+      event_id: `e${i}`,
+      session_id: sid,
+      parent_id: i === 0 ? sid : `e${i - 1}`,
+      inputs: {},
+      start_time: i,
+    }));
+    expect((await post("/v1/events/batch", { events })).status).toBe(200);
+    const res = await fetch(`${hh.collector.url}/v1/sessions/${sid}`);
+    expect(res.status).toBe(200);
+    const tree = (await res.json()) as SessionTree;
+    let node = tree.roots[0];
+    let levels = 0;
+    while (node) {
+      expect(node.event.event_id).toBe(`e${levels}`);
+      levels++;
+      node = node.children[0];
+    }
+    expect(levels).toBe(depth);
+    const text = formatSessionTree(hh.collector.sessionTree(sid)).split("\n");
+    expect(text).toHaveLength(depth + 1);
+    expect(text.at(-1)).toBe(`${"  ".repeat(depth)}chain step${depth - 1}  ?`);
+  });
+});
+
+describe("paging GET /v1/sessions", () => {
+  type Page = { sessions: SessionSummary[]; next_cursor: string | null; total: number };
+  const getPage = async (query: string): Promise<Page> => {
+    const res = await fetch(`${hh.collector.url}/v1/sessions${query}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as Page;
+  };
+  const sessionBatch = (from: number, count: number) => ({
+    events: Array.from({ length: count }, (_, i) => ({
+      event_type: "session",
+      session_id: `p-${String(from + i).padStart(6, "0")}`,
+      event_name: "s",
+      start_time: from + i,
+      inputs: {},
+    })),
+  });
+
+  it("with 50,000 sessions, a page is `limit` summaries and a cursor, not every session", async () => {
+    for (let from = 0; from < 50_000; from += 25_000) {
+      expect((await post("/v1/events/batch", sessionBatch(from, 25_000))).status).toBe(200);
+    }
+    const first = await getPage("?limit=50");
+    expect(first.total).toBe(50_000);
+    expect(first.sessions.map((s) => s.session_id)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `p-${String(49_999 - i).padStart(6, "0")}`),
+    );
+    expect(typeof first.next_cursor).toBe("string");
+    const second = await getPage(`?limit=50&cursor=${encodeURIComponent(first.next_cursor ?? "")}`);
+    expect(second.sessions[0]?.session_id).toBe("p-049949");
+    expect(second.sessions).toHaveLength(50);
+    // Without a limit: one default page of 100.
+    expect((await getPage("")).sessions).toHaveLength(100);
+  });
+
+  it("summaries are kept as events arrive: a page costs its own summaries, no walk over the sessions", () => {
+    const store = new CollectorStore();
+    for (let i = 0; i < 50_000; i++) {
+      const session_id = `s${i}`;
+      store.startSession({ session_id, session_name: "n", start_time: i });
+      store.addEvent({
+        event_type: "model",
+        event_id: `m${i}`,
+        session_id,
+        inputs: {},
+        start_time: i,
+        end_time: i + 5,
+        metadata: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
+      });
+    }
+    for (let round = 0; round < 2; round++) {
+      const walks = store.work.aggregateWalks;
+      const built = store.work.summariesBuilt;
+      const page = store.page(100);
+      expect(page.sessions).toHaveLength(100);
+      expect(page.sessions[0]).toMatchObject({ session_id: "s49999", num_events: 1, total_tokens: 5 });
+      expect(store.work.summariesBuilt - built).toBe(100);
+      expect(store.work.aggregateWalks - walks).toBe(0);
+    }
+    // A replaced event is recounted once, for its own session only.
+    store.addEvent({ event_type: "model", event_id: "m7", session_id: "s7", inputs: {}, start_time: 7 });
+    const walks = store.work.aggregateWalks;
+    expect(store.summary("s7")).toMatchObject({ num_events: 1, total_tokens: undefined });
+    expect(store.work.aggregateWalks - walks).toBe(1);
+  });
+
+  it("following next_cursor lists every session once, newest first, while new ones arrive", async () => {
+    expect((await post("/v1/events/batch", sessionBatch(0, 250))).status).toBe(200);
+    const seen: string[] = [];
+    let page = await getPage("?limit=100");
+    seen.push(...page.sessions.map((s) => s.session_id));
+    // Newer sessions arriving between pages appear on the first page, not in the middle.
+    expect((await post("/v1/events/batch", sessionBatch(1_000, 5))).status).toBe(200);
+    while (page.next_cursor) {
+      page = await getPage(`?limit=100&cursor=${encodeURIComponent(page.next_cursor)}`);
+      seen.push(...page.sessions.map((s) => s.session_id));
+    }
+    expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => `p-${String(249 - i).padStart(6, "0")}`));
+    expect(page.total).toBe(255);
+  });
+
+  it("answers a bad limit or cursor with 400", async () => {
+    for (const query of ["?limit=0", "?limit=1001", "?limit=ten", "?cursor=nope", "?cursor=1_2"]) {
+      const res = await fetch(`${hh.collector.url}/v1/sessions${query}`);
+      expect(res.status, query).toBe(400);
+    }
   });
 });

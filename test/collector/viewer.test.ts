@@ -17,9 +17,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { OfflineChatModel } from "../../examples/support/offline-model.js";
-import type { SessionTree, TreeNode } from "../../src/collector/index.js";
+import { type SessionTree, startCollector, type TreeNode } from "../../src/collector/index.js";
 import { chromiumPath, launchChromium, NO_BROWSER_MESSAGE } from "../helpers/browser.js";
-import { useCollector } from "../helpers/setup.js";
+import { TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 const artifacts = mkdtempSync(join(tmpdir(), "hh-viewer-"));
@@ -252,6 +252,92 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
       await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument),
     ).toBe(true);
     await page.close();
+  });
+
+  /** Posts `events` as one batch to `url` (the shared collector by default). */
+  async function postBatch(events: Record<string, unknown>[], url = hh.collector.url): Promise<void> {
+    const res = await fetch(`${url}/v1/events/batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ events }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it("shows a parent_id chain 10,000 deep (no recursion in the page)", { timeout: 120_000 }, async () => {
+    const sid = "viewer-deep-session";
+    const depth = 10_000;
+    await postBatch(
+      Array.from({ length: depth }, (_, i) => ({
+        event_type: "chain",
+        event_name: `step${i}`,
+        event_id: `e${i}`,
+        session_id: sid,
+        parent_id: i === 0 ? sid : `e${i - 1}`,
+        inputs: {},
+        start_time: i,
+        end_time: depth * 2 - i,
+      })),
+    );
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${hh.collector.url}/sessions/${sid}`);
+    await page.locator(`#tree .row[data-id="e${depth - 1}"]`).waitFor({ state: "attached", timeout: 60_000 });
+    expect(await page.locator("#tree .row").count()).toBe(depth + 1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lists the first 100 sessions and loads more on request", async () => {
+    await postBatch(
+      Array.from({ length: 150 }, (_, i) => ({
+        event_type: "session",
+        session_id: `many-${String(i).padStart(3, "0")}`,
+        event_name: `many ${i}`,
+        start_time: 1_000 + i,
+        inputs: {},
+      })),
+    );
+    const page = await openPage(browser, "/");
+    const rows = page.locator("#sessions tbody tr");
+    await page.locator('#sessions tr[data-session-id="many-149"]').waitFor();
+    expect(await rows.count()).toBe(100);
+    expect(await page.locator("h1 .muted").textContent()).toBe("(150)");
+    await page.locator("#more").click();
+    await page.locator('#sessions tr[data-session-id="many-000"]').waitFor();
+    expect(await rows.count()).toBe(150);
+    expect(await page.locator("#more").count()).toBe(0);
+    await page.close();
+  });
+
+  it("says when older sessions were evicted to stay under the memory bound", async () => {
+    const collector = await startCollector({ maxBytes: 1024 * 1024 });
+    try {
+      for (let i = 0; i < 25; i++) {
+        await postBatch(
+          [
+            {
+              event_type: "session",
+              session_id: `ev-${i}`,
+              start_time: i,
+              inputs: { big: "x".repeat(100_000) },
+            },
+          ],
+          collector.url,
+        );
+      }
+      expect(collector.evicted).toBeGreaterThan(0);
+      const page = await browser.newPage();
+      await page.goto(collector.url);
+      const note = page.locator("#evicted");
+      await note.waitFor();
+      expect(await note.textContent()).toContain(`${collector.evicted} older sessions were evicted`);
+      expect(await note.textContent()).toContain("1 MB");
+      await page.close();
+    } finally {
+      await collector.close();
+    }
   });
 });
 

@@ -131,8 +131,9 @@ function poll(tick) {
       setLive("off");
       if (error instanceof ApiError && error.status === 401) {
         showNotice(
-          "This collector does not listen on loopback, so its read API needs the Bearer key and the " +
-            "viewer cannot show traces. Start it with --host 127.0.0.1 and open the viewer there.",
+          "The collector shows traces without its key only to this machine: listening on loopback " +
+            "(--host 127.0.0.1, the default) and opened as http://127.0.0.1:<port>/ or " +
+            "http://localhost:<port>/. Open the viewer at that address.",
         );
         return;
       }
@@ -151,11 +152,36 @@ function showNotice(text) {
 
 // ---------- sessions list ----------
 
+/** Sessions asked for per page; `Load more` adds another page. */
+const PAGE = 100;
+/** The most one request may ask for (the collector's bound). */
+const MAX_PAGE = 1000;
+
 function sessionsPage() {
   document.title = "Sessions · HoneyHive local trace viewer";
   fill(crumbs, "Sessions");
   const tbody = el("tbody");
   const count = el("span", { class: "muted" });
+  // How many rows the user asked to see: a refresh reloads that many from the top.
+  let wanted = PAGE;
+  let cursor = null;
+  const more = el(
+    "button",
+    {
+      class: "more",
+      type: "button",
+      id: "more",
+      onclick: () => {
+        wanted += PAGE;
+        more.disabled = true;
+        loadMore().finally(() => {
+          more.disabled = false;
+        });
+      },
+    },
+    "Load more",
+  );
+  const evictedNote = el("p", { class: "evicted muted", id: "evicted", hidden: true });
   const table = el(
     "table",
     { class: "sessions", id: "sessions" },
@@ -179,51 +205,86 @@ function sessionsPage() {
     "div",
     { class: "empty" },
     el("p", null, "No sessions yet. Point a HoneyHiveHandler at this collector:"),
-    el("p", null, el("code", null, `HH_API_URL=${location.origin} HH_API_KEY=local`)),
+    el(
+      "p",
+      null,
+      el("code", null, `HH_API_URL=${location.origin} HH_API_KEY=<the key the collector printed>`),
+    ),
     el("p", null, "Sessions appear here as they arrive."),
   );
-  fill(app, el("div", { class: "list" }, el("h1", null, "Sessions ", count), empty));
+  const footer = el("div", { class: "list-footer" });
+  fill(app, el("div", { class: "list" }, el("h1", null, "Sessions ", count), evictedNote, empty, footer));
   let version = -1;
   const seen = new Set();
   let first = true;
+  const row = (s) => {
+    const href = `/sessions/${encodeURIComponent(s.session_id)}`;
+    const fresh = !first && !seen.has(s.session_id);
+    seen.add(s.session_id);
+    const tokens = isNum(s.total_tokens) ? fmtInt(s.total_tokens) : "–";
+    return el(
+      "tr",
+      {
+        class: fresh ? "fresh" : undefined,
+        dataset: { sessionId: s.session_id },
+        onclick: (event) => {
+          if (!(event.target instanceof HTMLAnchorElement)) location.assign(href);
+        },
+      },
+      el(
+        "td",
+        null,
+        el("a", { href, class: "name" }, s.session_name ?? "(session not started)"),
+        el("span", { class: "sid mono" }, s.session_id),
+      ),
+      el(
+        "td",
+        { title: isNum(s.start_time) ? new Date(s.start_time).toISOString() : undefined },
+        fmtStart(s.start_time),
+      ),
+      el("td", { class: "num" }, fmtMs(s.duration)),
+      el("td", { class: "num" }, fmtInt(s.num_events)),
+      el("td", { class: "num" }, tokens),
+      el("td", { class: "num" }, s.num_errors > 0 ? el("span", { class: "badge err" }, s.num_errors) : "0"),
+    );
+  };
+  const showMeta = (data) => {
+    count.textContent = `(${fmtInt(data.total)})`;
+    cursor = data.next_cursor ?? null;
+    fill(footer, cursor ? more : null);
+    evictedNote.hidden = !(data.evicted > 0);
+    if (data.evicted > 0) {
+      const mb = Math.round((data.max_bytes ?? 0) / 1024 / 1024);
+      evictedNote.textContent =
+        `${fmtInt(data.evicted)} older session${data.evicted === 1 ? " was" : "s were"} evicted to keep ` +
+        `the collector under its memory bound (${mb} MB; the CLI's --max-mb).`;
+    }
+  };
+  const loadMore = async () => {
+    if (!cursor) return;
+    const data = await getJSON(`/v1/sessions?limit=${PAGE}&cursor=${encodeURIComponent(cursor)}`);
+    // Older rows the user asked for are not news: no "fresh" highlight.
+    for (const s of data.sessions) seen.add(s.session_id);
+    append(tbody, data.sessions.map(row));
+    showMeta(data);
+  };
   poll(async () => {
-    const data = await getJSON(`/v1/sessions?after=${version}`);
+    const data = await getJSON(`/v1/sessions?after=${version}&limit=${Math.min(wanted, MAX_PAGE)}`);
     if (data.version === version) return;
     version = data.version;
-    const rows = data.sessions.map((s) => {
-      const href = `/sessions/${encodeURIComponent(s.session_id)}`;
-      const fresh = !first && !seen.has(s.session_id);
-      seen.add(s.session_id);
-      const tokens = isNum(s.total_tokens) ? fmtInt(s.total_tokens) : "–";
-      return el(
-        "tr",
-        {
-          class: fresh ? "fresh" : undefined,
-          dataset: { sessionId: s.session_id },
-          onclick: (event) => {
-            if (!(event.target instanceof HTMLAnchorElement)) location.assign(href);
-          },
-        },
-        el(
-          "td",
-          null,
-          el("a", { href, class: "name" }, s.session_name ?? "(session not started)"),
-          el("span", { class: "sid mono" }, s.session_id),
-        ),
-        el(
-          "td",
-          { title: isNum(s.start_time) ? new Date(s.start_time).toISOString() : undefined },
-          fmtStart(s.start_time),
-        ),
-        el("td", { class: "num" }, fmtMs(s.duration)),
-        el("td", { class: "num" }, fmtInt(s.num_events)),
-        el("td", { class: "num" }, tokens),
-        el("td", { class: "num" }, s.num_errors > 0 ? el("span", { class: "badge err" }, s.num_errors) : "0"),
+    const sessions = [...data.sessions];
+    let last = data;
+    // Past one request's bound, the rows the user loaded come in more pages.
+    while (sessions.length < wanted && last.next_cursor) {
+      last = await getJSON(
+        `/v1/sessions?limit=${Math.min(wanted - sessions.length, MAX_PAGE)}&cursor=${encodeURIComponent(last.next_cursor)}`,
       );
-    });
+      sessions.push(...last.sessions);
+    }
+    const rows = sessions.map(row);
     first = false;
     fill(tbody, ...rows);
-    count.textContent = `(${rows.length})`;
+    showMeta({ ...data, next_cursor: last.next_cursor });
     if (rows.length > 0 && empty.isConnected) empty.replaceWith(table);
     else if (rows.length === 0 && table.isConnected) table.replaceWith(empty);
   });
@@ -442,14 +503,27 @@ function mapBlock(title, value) {
 
 // ---------- session page ----------
 
+/** Depth-first rows, without recursion: a `parent_id` chain may be thousands deep. */
 function flatten(tree) {
   const rows = [];
-  const walk = (node, depth) => {
+  const stack = [];
+  for (let i = tree.roots.length - 1; i >= 0; i--) stack.push([tree.roots[i], 1]);
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop();
     rows.push({ event: node.event, depth, hasChildren: node.children.length > 0 });
-    for (const child of node.children) walk(child, depth + 1);
-  };
-  for (const root of tree.roots) walk(root, 1);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], depth + 1]);
+  }
   return rows;
+}
+
+/** Smallest / largest of `f` over `items` (a spread into Math.min overflows past ~100k items). */
+function extreme(items, f, pick) {
+  let best;
+  for (const item of items) {
+    const v = f(item);
+    if (best === undefined || pick(v, best)) best = v;
+  }
+  return best;
 }
 
 function selectedFromHash() {
@@ -534,8 +608,22 @@ function sessionPage(sessionId) {
 
   const renderTree = () => {
     const a = tree.summary;
-    const t0 = a.start_time ?? Math.min(...tree.events.map((e) => e.start_time ?? Infinity));
-    const tEnd = a.end_time ?? Math.max(...tree.events.map((e) => e.end_time ?? e.start_time ?? -Infinity));
+    const t0 =
+      a.start_time ??
+      extreme(
+        tree.events,
+        (e) => e.start_time ?? Infinity,
+        (v, b) => v < b,
+      ) ??
+      Infinity;
+    const tEnd =
+      a.end_time ??
+      extreme(
+        tree.events,
+        (e) => e.end_time ?? e.start_time ?? -Infinity,
+        (v, b) => v > b,
+      ) ??
+      -Infinity;
     const span = Math.max(1, (isNum(tEnd) ? tEnd : t0) - t0);
     const pct = (v) => `${Math.min(100, Math.max(0, v * 100)).toFixed(3)}%`;
 
