@@ -31,8 +31,8 @@ export async function localCollectorUnlessKey(): Promise<LocalCollector> {
       await collector.close();
       console.log(
         "\nTo browse traces in the trace viewer, start a collector that stays up — `npx honeyhive-langchain" +
-          " collector` (in a clone: `npm run collector`) — and run this again with" +
-          " HH_API_URL=http://127.0.0.1:8787 HH_API_KEY=local.",
+          " collector --key local` (in a clone: `npm run collector -- --key local`) — and run this" +
+          " again with HH_API_URL=http://127.0.0.1:8787 HH_API_KEY=local.",
       );
     },
   };

@@ -125,9 +125,13 @@ const optionShape = {
   concurrency: positiveInt.max(256).default(8),
   /** Per-request timeout (headers and body). Default 10 000 ms. */
   requestTimeoutMs: timeoutMs().default(10_000),
-  /** Retries after the first attempt for network errors, 408, 429 and 5xx. Default 6. */
+  /**
+   * Accepted for compatibility; no longer ends retries. Delivery is bounded by time since the data
+   * was recorded (`retryBudgetMs`), not by a count of attempts (SPEC §5), so a storm of 503s that
+   * passes within the budget loses nothing.
+   */
   maxRetries: z.number().int().min(0).max(100).default(6),
-  /** Longest time one item may spend being retried. Default 60 000 ms. */
+  /** How long data may wait to be delivered, from when it was recorded (retries and outages included). Default 60 000 ms. */
   retryBudgetMs: timeoutMs().default(60_000),
   /** How long `flush()` / `shutdown()` (and the drain at exit) wait by default before giving up. Default 10 000 ms. */
   flushTimeoutMs: timeoutMs().default(10_000),
