@@ -116,6 +116,17 @@ const apiKey = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
+/**
+ * An id (session, user): a non-empty string. Database ids are often integers, and a JavaScript app
+ * (or a loosely typed value) passes them as they are: an integer is taken as its decimal text, so
+ * `12345` is the session of `"12345"` and of LangGraph's `thread_id: 12345`. The type stays
+ * `string` (the typed API asks for text, and says so at compile time); this is the run-time rule.
+ */
+const id = z.preprocess(
+  (v) => ((typeof v === "number" && Number.isSafeInteger(v)) || typeof v === "bigint" ? String(v) : v),
+  z.string({ error: "must be a non-empty string (or an integer)" }).min(1),
+) as unknown as z.ZodType<string, string>;
+
 const RATE_EXPECTED = "must be a number from 0 to 1 (0.5 records half of the sessions)";
 
 /**
@@ -130,12 +141,15 @@ const optionShape = {
   serverUrl: serverUrl.default(DEFAULT_SERVER_URL),
   /** The event `source` field. Env: `HH_SOURCE`. Default `"langchain"`. */
   source: z.string().min(1).default("langchain"),
-  /** Put every root run of this handler into this session (multi-turn chat). Non-UUIDs map to a stable UUIDv5. */
-  sessionId: z.string().min(1).optional(),
+  /**
+   * Put every root run of this handler into this session (multi-turn chat). Non-UUIDs map to a
+   * stable UUIDv5; an integer is taken as its decimal text.
+   */
+  sessionId: id.optional(),
   /** Session display name. Env: `HH_SESSION_NAME`. Default: the root run's name. */
   sessionName: z.string().min(1).optional(),
-  /** The app's user for every session this handler starts (HoneyHive's `user_properties.user_id`). */
-  userId: z.string().min(1).optional(),
+  /** The app's user for every session this handler starts (HoneyHive's `user_properties.user_id`); an integer is taken as its decimal text. */
+  userId: id.optional(),
   /** Added to every session this handler starts. */
   userProperties: jsonRecord.optional(),
   /** Added to every session and every event. */
