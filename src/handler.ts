@@ -20,7 +20,7 @@ import { describeError, runName, toolInputs, toolResult } from "./mapping/values
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
 import { Recorder, type RunEnd } from "./recorder.js";
 import type { Enrichment, RunRecord } from "./runs/run-store.js";
-import { PER_CALL_KEYS, sessionIdFor } from "./runs/sessions.js";
+import { sessionIdFor } from "./runs/sessions.js";
 import {
   callContained,
   consoleLogger,
@@ -155,12 +155,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#recorder = new Recorder(o, this.#delivery.pipeline, {
       sampled: this.#sampled,
       mask: fieldMasker(o.mask, o.maskTimeoutMs, onError),
-      onUnknownKey: (key) =>
-        logOnce(sink, `unknown per-call key ${key}`, () =>
-          this.#logger.warn(
-            `metadata.honeyhive.${key} is not a per-call setting and is ignored (known: ${PER_CALL_KEYS.join(", ")}); build it with honeyhive({ … }) to catch this at compile time.`,
-          ),
-        ),
+      onPerCallProblem: (problem) => logOnce(sink, problem.key, () => this.#logger.warn(problem.message)),
     });
   }
 

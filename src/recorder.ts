@@ -33,6 +33,7 @@ import {
   type CallOverrides,
   callOverrides,
   HANDLER_METADATA_KEY,
+  type PerCallProblem,
   sessionIdFor,
   sessionKeyFor,
 } from "./runs/sessions.js";
@@ -90,8 +91,8 @@ export interface RecorderHooks {
   /** Whether a new root's session is recorded at all (sampling), decided once per root. */
   sampled(sessionId: string): boolean;
   mask: FieldMasker | undefined;
-  /** A key under `metadata.honeyhive` that is not a per-call setting. */
-  onUnknownKey?: (key: string) => void;
+  /** Something under `metadata.honeyhive` that is ignored: an unknown key, a value of the wrong type. */
+  onPerCallProblem?: (problem: PerCallProblem) => void;
 }
 
 export class Recorder {
@@ -139,7 +140,7 @@ export class Recorder {
       inputs = live(delivery) && !run.hidden ? this.#inputsText(run.inputs) : "{}";
     } else {
       clock = { wall: Date.now(), perf };
-      const overrides = callOverrides(run.metadata, this.#hooks.onUnknownKey);
+      const overrides = callOverrides(run.metadata, this.#hooks.onPerCallProblem);
       const o = this.#options;
       const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
       sessionId = sessionKey ? sessionIdFor(sessionKey) : crypto.randomUUID();

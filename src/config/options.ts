@@ -13,7 +13,7 @@ import { z } from "zod";
 import { HoneyHiveConfigError, type HoneyHiveError } from "../errors.js";
 import type { MaskFunction } from "../privacy/privacy.js";
 import { runtimeEnv } from "../runtime/env.js";
-import type { Logger } from "../util/logger.js";
+import { type Logger, stripUrlCredentials } from "../util/logger.js";
 import { MAX_TIMER_MS } from "../util/timeout.js";
 
 export { HoneyHiveConfigError };
@@ -42,20 +42,90 @@ const timeoutMs = (min = 1) =>
     .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS} ms (the longest a timer can wait)` });
 
 const URL_EXPECTED = "must be an http:// or https:// URL, e.g. https://api.dp1.us.honeyhive.ai";
+/**
+ * A user name or password in the URL is refused: HoneyHive authenticates with the API key alone,
+ * `fetch` refuses to build a request from such a URL (every request would fail, on Workers, Deno
+ * and Bun), and the URL is printed at start and in warnings. The message never repeats them.
+ */
+const CREDENTIALS_IN_URL =
+  "must not contain a user name or password (user:pass@host): remove them from the URL and pass the HoneyHive key as apiKey (or HH_API_KEY)";
 const serverUrl = z
   .string({ error: URL_EXPECTED })
   .trim()
   .pipe(z.url({ protocol: /^https?$/, error: URL_EXPECTED }))
+  .refine(
+    (url) => {
+      try {
+        const parsed = new URL(url);
+        return parsed.username === "" && parsed.password === "";
+      } catch {
+        // Runs after a failed URL check too (zod reports every issue): that one names the problem.
+        return true;
+      }
+    },
+    { error: CREDENTIALS_IN_URL, abort: true },
+  )
   .transform((url) => url.replace(/\/+$/, ""));
 
-/** Trimmed, because keys pasted into secret files and `.env` files often carry a line break. */
+/** Names for the invisible characters a key picks up when copied from a web page or a document. */
+const CHARACTER_NAMES: Record<number, string> = {
+  127: "DEL, a control character",
+  173: "soft hyphen",
+  8203: "zero-width space",
+  8204: "zero-width non-joiner",
+  8205: "zero-width joiner",
+  8288: "word joiner",
+};
+
+/**
+ * The first character of a key that an HTTP header cannot carry, described by position and code
+ * point, never by the key's text: `character 12 of the API key is U+200B (zero-width space)`.
+ * Undefined when every character is printable ASCII. Positions count characters (code points),
+ * from 1, in the trimmed key.
+ */
+function badKeyCharacter(key: string): string | undefined {
+  let position = 0;
+  for (const char of key) {
+    position++;
+    const code = char.codePointAt(0) as number;
+    if (code >= 0x20 && code < 0x7f) continue;
+    const hex = code.toString(16).toUpperCase().padStart(4, "0");
+    const name =
+      CHARACTER_NAMES[code] ??
+      (code < 0x20 || (code >= 0x80 && code < 0xa0) ? "a control character" : "not ASCII");
+    return `character ${position} of the API key is U+${hex} (${name}); keys are printable ASCII (check how it was copied)`;
+  }
+  return undefined;
+}
+
+/**
+ * Trimmed, because keys pasted into secret files and `.env` files often carry a line break. Inner
+ * whitespace, and any character that is not printable ASCII (a zero-width space copied from a web
+ * page), would make every request fail with an invalid Authorization header: refused here instead.
+ */
 const apiKey = z
   .string()
   .trim()
   .min(1, { error: "must not be empty" })
   .refine((key) => !/\s/.test(key), {
     error: "must not contain whitespace (a line break or space inside the key: check how it was pasted)",
+    abort: true,
+  })
+  .superRefine((key, ctx) => {
+    const problem = badKeyCharacter(key);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+/**
+ * An id (session, user): a non-empty string. Database ids are often integers, and a JavaScript app
+ * (or a loosely typed value) passes them as they are: an integer is taken as its decimal text, so
+ * `12345` is the session of `"12345"` and of LangGraph's `thread_id: 12345`. The type stays
+ * `string` (the typed API asks for text, and says so at compile time); this is the run-time rule.
+ */
+const id = z.preprocess(
+  (v) => ((typeof v === "number" && Number.isSafeInteger(v)) || typeof v === "bigint" ? String(v) : v),
+  z.string({ error: "must be a non-empty string (or an integer)" }).min(1),
+) as unknown as z.ZodType<string, string>;
 
 const RATE_EXPECTED = "must be a number from 0 to 1 (0.5 records half of the sessions)";
 
@@ -71,12 +141,15 @@ const optionShape = {
   serverUrl: serverUrl.default(DEFAULT_SERVER_URL),
   /** The event `source` field. Env: `HH_SOURCE`. Default `"langchain"`. */
   source: z.string().min(1).default("langchain"),
-  /** Put every root run of this handler into this session (multi-turn chat). Non-UUIDs map to a stable UUIDv5. */
-  sessionId: z.string().min(1).optional(),
+  /**
+   * Put every root run of this handler into this session (multi-turn chat). Non-UUIDs map to a
+   * stable UUIDv5; an integer is taken as its decimal text.
+   */
+  sessionId: id.optional(),
   /** Session display name. Env: `HH_SESSION_NAME`. Default: the root run's name. */
   sessionName: z.string().min(1).optional(),
-  /** The app's user for every session this handler starts (HoneyHive's `user_properties.user_id`). */
-  userId: z.string().min(1).optional(),
+  /** The app's user for every session this handler starts (HoneyHive's `user_properties.user_id`); an integer is taken as its decimal text. */
+  userId: id.optional(),
   /** Added to every session this handler starts. */
   userProperties: jsonRecord.optional(),
   /** Added to every session and every event. */
@@ -303,7 +376,9 @@ export function resolveOptions(
       writable[name] = result.data;
       resolved.sources[name] = variable;
     } else {
-      const shown = SECRET_OPTIONS.has(name) ? "" : `="${text.length > 80 ? `${text.slice(0, 80)}…` : text}"`;
+      // A URL's user name and password are never repeated (nor the key, nor anything past 80 characters).
+      const safe = stripUrlCredentials(text);
+      const shown = SECRET_OPTIONS.has(name) ? "" : `="${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}"`;
       problems.push(`${variable}${shown} ${issueText(result.error.issues[0])}`);
     }
   }

@@ -6,11 +6,15 @@
 
 /** Settings for one invocation (and everything it runs), overriding the handler's options. */
 export interface HoneyHiveCallSettings {
-  /** Put this root run into this session (one conversation or thread). Non-UUIDs map to a stable UUIDv5. */
+  /**
+   * Put this root run into this session (one conversation or thread). Non-UUIDs map to a stable
+   * UUIDv5. Typed as a string; an integer that reaches it at run time (JavaScript, a loosely typed
+   * database id) is taken as its decimal text, the same session as `thread_id: 12345`.
+   */
   sessionId?: string;
   /** The session's display name. */
   sessionName?: string;
-  /** The app's user (HoneyHive's `user_properties.user_id`, which its UI filters users by). */
+  /** The app's user (HoneyHive's `user_properties.user_id`, which its UI filters users by); an integer at run time is taken as its decimal text. */
   userId?: string;
   /** Added to the session's `user_properties`. */
   userProperties?: Record<string, unknown>;

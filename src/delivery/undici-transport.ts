@@ -1,6 +1,7 @@
 /**
  * The Node transport: undici's keep-alive pool, shared by every handler of the process that talks to
- * the same server with the same key (a handler created per request costs no sockets).
+ * the same server with the same key and options (a handler created per request costs no sockets),
+ * and closed when the last of them is shut down.
  *
  * Its sockets never keep the process alive: they are unref'd for good (undici would ref them while a
  * request is pending). Whether the process may exit is decided by the app and, at exit, by the
@@ -17,17 +18,45 @@ import {
 
 const USER_AGENT = "honeyhive-langchain";
 
-const pools = new Map<string, Pool>();
+interface SharedPool {
+  pool: Pool;
+  /** Transports (handlers) using it that have not been closed or destroyed. */
+  users: number;
+  /** Set while nobody uses it: closes it unless a handler takes it up again first. */
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
 
-function sharedPool(origin: string, apiKey: string, options: TransportOptions): Pool {
-  const key = `${origin}\n${apiKey}`;
-  let pool = pools.get(key);
-  if (pool && !pool.closed && !pool.destroyed) return pool;
+/** undici's keep-alive for idle sockets: past it a pool holds no connection worth reusing. */
+const KEEP_ALIVE_MS = 4_000;
+
+/**
+ * Open pools, by what they are built from. The key holds every setting the pool is configured with
+ * (connections, the connect/headers/body timeouts derived from `requestTimeoutMs`): a pool is never
+ * configured by whichever handler happened to come first. Keying by the options was chosen over
+ * passing the timeouts per request because `connections` cannot be per request, and it keeps "the
+ * pool is exactly what its key says" true for every setting. Handlers created per request with the
+ * same options (the case sharing exists for) still share one pool.
+ */
+const pools = new Map<string, SharedPool>();
+
+function poolKey(origin: string, apiKey: string, options: TransportOptions): string {
+  return `${origin}\n${apiKey}\n${options.connections}\n${options.requestTimeoutMs}`;
+}
+
+/** Takes a reference to the pool for these settings, creating it when there is none open. */
+function acquirePool(key: string, origin: string, options: TransportOptions): Pool {
+  const shared = pools.get(key);
+  if (shared && !shared.pool.closed && !shared.pool.destroyed) {
+    shared.users++;
+    clearTimeout(shared.idleTimer);
+    shared.idleTimer = undefined;
+    return shared.pool;
+  }
   const connect = buildConnector({ timeout: Math.min(options.requestTimeoutMs, 10_000) });
-  pool = new Pool(origin, {
+  const pool = new Pool(origin, {
     connections: options.connections,
     pipelining: 1,
-    keepAliveTimeout: 4_000,
+    keepAliveTimeout: KEEP_ALIVE_MS,
     headersTimeout: options.requestTimeoutMs,
     bodyTimeout: options.requestTimeoutMs,
     connect(opts, callback) {
@@ -43,12 +72,46 @@ function sharedPool(origin: string, apiKey: string, options: TransportOptions): 
       });
     },
   });
-  pools.set(key, pool);
+  pools.set(key, { pool, users: 1, idleTimer: undefined });
   return pool;
+}
+
+/**
+ * Drops one reference. A pool per key kept for the life of the process cost ~23 KB per key in a
+ * multi-tenant app (a key per tenant, a handler per request); now a pool nobody uses is closed and
+ * forgotten once its sockets' keep-alive has run out, so an app that shuts down a handler per
+ * request and makes the next one at once still reuses the warm connection (no new TCP/TLS
+ * handshake per request). `abort` (a shutdown past its deadline) destroys it at once instead,
+ * closing hung sockets.
+ */
+function releasePool(key: string, pool: Pool, abort: boolean): void {
+  const shared = pools.get(key);
+  if (!shared || shared.pool !== pool) return;
+  shared.users--;
+  if (shared.users > 0) return;
+  const close = (): void => {
+    pools.delete(key);
+    void (abort ? pool.destroy() : pool.close()).catch(() => undefined);
+  };
+  if (abort) {
+    close();
+    return;
+  }
+  shared.idleTimer = setTimeout(close, KEEP_ALIVE_MS);
+  // Waiting to close an idle pool must never keep the process alive.
+  shared.idleTimer.unref?.();
+}
+
+/** How many pools are open in this process (diagnostics; not part of the package's API). */
+export function openPoolCount(): number {
+  return pools.size;
 }
 
 export class UndiciTransport implements Transport {
   readonly #pool: Pool;
+  readonly #poolKey: string;
+  /** Set once this transport gave its reference to the pool back (closed or destroyed). */
+  #released = false;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
@@ -62,7 +125,8 @@ export class UndiciTransport implements Transport {
   constructor(options: TransportOptions) {
     const url = new URL(options.serverUrl);
     this.#basePath = url.pathname.replace(/\/+$/, "");
-    this.#pool = sharedPool(url.origin, options.apiKey, options);
+    this.#poolKey = poolKey(url.origin, options.apiKey, options);
+    this.#pool = acquirePool(this.#poolKey, url.origin, options);
     this.#timeoutMs = options.requestTimeoutMs;
     this.#maxResponseBytes = options.maxResponseBytes;
     this.#headers = {
@@ -80,7 +144,7 @@ export class UndiciTransport implements Transport {
   }
 
   async #send(method: "POST" | "PUT", path: string, body: string): Promise<AttemptResult> {
-    if (this.#destroyed) {
+    if (this.#destroyed || this.#released) {
       return { kind: "network-error", error: new Error("the handler was shut down"), retryable: false };
     }
     // One deadline for the whole exchange: connect, headers and every byte of the body. A plain
@@ -127,12 +191,21 @@ export class UndiciTransport implements Transport {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inFlight]);
+    this.#release(false);
   }
 
   async destroy(): Promise<void> {
     this.#destroyed = true;
     for (const controller of this.#controllers) controller.abort();
     await Promise.allSettled([...this.#inFlight]);
+    this.#release(true);
+  }
+
+  /** Once per transport, whichever of close() and destroy() comes first. */
+  #release(abort: boolean): void {
+    if (this.#released) return;
+    this.#released = true;
+    releasePool(this.#poolKey, this.#pool, abort);
   }
 }
 

@@ -76,13 +76,23 @@ export function isMessageLike(value: unknown): value is Dict {
   return isObject(value) && !Array.isArray(value) && messageType(value) !== undefined;
 }
 
+/**
+ * What makes a plain object with a role or type a message: its `content`, or, for an assistant
+ * turn that only calls tools, a non-empty `tool_calls` list without any content (OpenAI's own
+ * history format, `{role: "assistant", tool_calls}`, which LangChain's coercion accepts). Without
+ * one of them `{role: "admin"}` is more likely the app's data than a message.
+ */
+function hasMessageBody(value: Dict): boolean {
+  return "content" in value || (Array.isArray(value.tool_calls) && value.tool_calls.length > 0);
+}
+
 /** True for a plain `{role, content}` chat message object. */
 function isRoleMessage(value: unknown): value is Dict {
   return (
     isObject(value) &&
     !Array.isArray(value) &&
     typeof value.role === "string" &&
-    "content" in value &&
+    hasMessageBody(value) &&
     messageType(value) === undefined
   );
 }
@@ -165,7 +175,7 @@ function isTypedMessage(value: unknown): value is Dict {
     !Array.isArray(value) &&
     typeof value.type === "string" &&
     TYPE_TO_ROLE[value.type] !== undefined &&
-    "content" in value &&
+    hasMessageBody(value) &&
     value.role === undefined &&
     messageType(value) === undefined
   );

@@ -65,9 +65,9 @@ export function sessionIdFor(key: string): string {
 
 /**
  * Per-call overrides as read from `metadata.honeyhive`: the app's settings (see `honeyhive()` in
- * config/per-call.ts) with `userId` folded into `userProperties.user_id`.
+ * config/per-call.ts) with ids as text and `userId` folded into `userProperties.user_id`.
  */
-export type CallOverrides = Omit<HoneyHiveCallSettings, "userId">;
+export type CallOverrides = Omit<HoneyHiveCallSettings, "userId" | "sessionId"> & { sessionId?: string };
 
 export { PER_CALL_KEYS };
 
@@ -77,39 +77,93 @@ export const HANDLER_METADATA_KEY = "honeyhive";
 const KNOWN_KEYS: ReadonlySet<string> = new Set(PER_CALL_KEYS);
 
 /**
- * Reads the per-call overrides of a root run. Values of the wrong type are ignored; keys that are
- * not settings (a typo) are passed to `onUnknownKey` so the handler can say so.
+ * Something under `metadata.honeyhive` the handler ignores: `key` identifies the kind of problem
+ * (a handler says each once per logger), `message` is the line to log.
+ */
+export interface PerCallProblem {
+  key: string;
+  message: string;
+}
+
+/**
+ * Reads the per-call overrides of a root run. Values of the wrong type, and keys that are not
+ * settings (a typo), are ignored and passed to `onProblem` so the handler can say so.
  */
 export function callOverrides(
   metadata: Record<string, unknown> | undefined,
-  onUnknownKey?: (key: string) => void,
+  onProblem?: (problem: PerCallProblem) => void,
 ): CallOverrides {
   try {
-    return readOverrides(metadata?.[HANDLER_METADATA_KEY], onUnknownKey);
+    return readOverrides(metadata?.[HANDLER_METADATA_KEY], onProblem);
   } catch {
     // A Proxy or throwing getter in the app's metadata: no overrides rather than a lost run.
     return {};
   }
 }
 
-function readOverrides(raw: unknown, onUnknownKey: ((key: string) => void) | undefined): CallOverrides {
+/** What a value is, in words, for a warning: "a boolean", "NaN", "an object". */
+function describeType(v: unknown): string {
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return "NaN";
+    return Number.isFinite(v) ? "a number that is not an integer" : "an infinite number";
+  }
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return /^[aeiou]/.test(typeof v) ? `an ${typeof v}` : `a ${typeof v}`;
+}
+
+function readOverrides(
+  raw: unknown,
+  onProblem: ((problem: PerCallProblem) => void) | undefined,
+): CallOverrides {
   if (typeof raw !== "object" || raw === null) return {};
   const o = raw as Record<string, unknown>;
-  if (onUnknownKey) {
-    for (const key of Object.keys(o)) if (!KNOWN_KEYS.has(key)) onUnknownKey(key);
+  for (const key of Object.keys(o)) {
+    if (KNOWN_KEYS.has(key)) continue;
+    onProblem?.({
+      key: `unknown per-call key ${key}`,
+      message: `metadata.honeyhive.${key} is not a per-call setting and is ignored (known: ${PER_CALL_KEYS.join(", ")}); build it with honeyhive({ … }) to catch this at compile time.`,
+    });
   }
-  const record = (v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
-  const userId = text(o.userId);
-  const userProperties = record(o.userProperties);
+  /** Unset (absent, null, "") says nothing; a value of another type is ignored with a warning. */
+  const wrongType = (key: string, v: unknown, expected: string): undefined => {
+    if (v !== undefined && v !== null && v !== "") {
+      const type = describeType(v);
+      const consequence = key === "sessionId" ? ", so this call gets a session of its own" : "";
+      onProblem?.({
+        key: `per-call ${key} of type ${type}`,
+        message: `metadata.honeyhive.${key} is ${type}, not ${expected}: ignored${consequence}.`,
+      });
+    }
+    return undefined;
+  };
+  const record = (key: string) => {
+    const v = o[key];
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : wrongType(key, v, "an object");
+  };
+  const text = (key: string) => {
+    const v = o[key];
+    return typeof v === "string" && v ? v : wrongType(key, v, "a string");
+  };
+  // Ids may be integers (a database id), taken as their decimal text: 12345 is the session of
+  // `thread_id: 12345` and of "12345".
+  const id = (key: string) => {
+    const v = o[key];
+    if (typeof v === "string" && v) return v;
+    if ((typeof v === "number" && Number.isSafeInteger(v)) || typeof v === "bigint") return String(v);
+    return wrongType(key, v, "a string or an integer");
+  };
+  const userId = id("userId");
+  const userProperties = record("userProperties");
   return {
-    sessionId: text(o.sessionId),
-    parentEventId: text(o.parentEventId),
-    sessionName: text(o.sessionName),
+    sessionId: id("sessionId"),
+    parentEventId: text("parentEventId"),
+    sessionName: text("sessionName"),
     // HoneyHive identifies users by user_properties.user_id; the explicit userId wins.
     userProperties: userId ? { ...userProperties, user_id: userId } : userProperties,
-    metadata: record(o.metadata),
+    metadata: record("metadata"),
   };
 }
 

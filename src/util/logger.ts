@@ -38,6 +38,22 @@ export function consoleLogger(verbose: boolean): Logger {
 }
 
 /**
+ * `scheme://user:password@` in a URL: the userinfo part runs from `//` to an `@` with no `/`, `?`,
+ * `#` or whitespace between (an `@` in a path or query is not userinfo).
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
+
+/**
+ * Replaces the user name and password of every URL in `text` with `***` (so a reader still sees
+ * that the URL had some). The options refuse a server URL that
+ * carries them, so this is defense in depth: no line the handler prints can spell out a URL's
+ * credentials, whatever produced it.
+ */
+export function stripUrlCredentials(text: string): string {
+  return text.includes("@") ? text.replace(URL_USERINFO, "$1***@") : text;
+}
+
+/**
  * Replaces every occurrence of `secret` in `text`. Values under 8 characters are not real keys (the
  * collector's `local`, a test's `x`), and scrubbing them would garble ordinary words: `localhost`.
  */
@@ -57,9 +73,9 @@ export function scrubThenCut(text: string, secret: string | undefined, max: numb
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
-/** Returns a function that replaces every occurrence of `secret` in a text. */
+/** Returns a function that replaces every occurrence of `secret` in a text, and strips URLs' credentials. */
 export function redactor(secret: string | undefined): (text: string) => string {
-  return (text) => scrub(text, secret);
+  return (text) => stripUrlCredentials(scrub(text, secret));
 }
 
 /**
@@ -87,7 +103,7 @@ export function callContained<A extends unknown[]>(
 }
 
 /**
- * Wraps a logger so that no line can carry the secret, whatever produced the text (a server echoing
+ * Wraps a logger so that no line can carry the secret (nor a URL's user name and password), whatever produced the text (a server echoing
  * the Authorization header, an error message from a proxy, a user's mistake), and so that a
  * throwing or rejecting user logger cannot break the handler.
  */
@@ -95,7 +111,7 @@ export function redactingLogger(inner: Logger, secret: string | undefined, verbo
   const safe =
     (method: keyof Logger) =>
     (m: string): void =>
-      callContained((line: string) => inner[method](line), scrub(m, secret));
+      callContained((line: string) => inner[method](line), stripUrlCredentials(scrub(m, secret)));
   return {
     debug: verbose ? safe("debug") : () => {},
     info: safe("info"),
