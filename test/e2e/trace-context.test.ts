@@ -280,8 +280,8 @@ describe("a traced call", () => {
     const countdowns = events.filter((e) => e.event_name === "countdown");
     expect(
       countdowns
-        .map((e) => e.outputs)
-        .sort((a, b) => (a?.output as number[]).length - (b?.output as number[]).length),
+        .map((e) => e.outputs as { output: number[] })
+        .sort((a, b) => a.output.length - b.output.length),
     ).toEqual([{ output: [5, 4] }, { output: [3, 2, 1] }]);
     const tokens = byName(events, "tokens");
     expect(tokens.outputs).toEqual({ output: ["a", "b", "c"] });
