@@ -35,7 +35,13 @@ function template(value: unknown): string {
   return `  template ${str(first?.role) ?? "?"}: "${short(content)}"${more}`;
 }
 
-function line(node: TreeNode, depth: number, agent: string | undefined, out: string[]): void {
+function line(
+  node: TreeNode,
+  depth: number,
+  agent: string | undefined,
+  out: string[],
+  sources = false,
+): void {
   const e = node.event;
   const indent = "  ".repeat(depth);
   // An agent's own chain names it in config; events inside repeat it in metadata — print it where
@@ -47,12 +53,14 @@ function line(node: TreeNode, depth: number, agent: string | undefined, out: str
   const modelText = model || provider ? ` [${[provider, model].filter(Boolean).join("/")}]` : "";
   const error = e.error ? `  ✗ ${e.error.split("\n")[0]}` : "";
   const interrupted = e.metadata?.interrupted ? "  ⏸ interrupted" : "";
+  // Only when the session has events from several services (a continued trace).
+  const source = sources && e.source ? `  @${e.source}` : "";
   const m = e.metadata ?? {};
   out.push(
     `${indent}${e.event_type.padEnd(5)} ${e.event_name ?? "unknown"}${modelText}${agentText}  ${ms(e.duration)}` +
-      `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}`,
+      `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}${source}`,
   );
-  for (const child of node.children) line(child, depth + 1, ownAgent ?? agent, out);
+  for (const child of node.children) line(child, depth + 1, ownAgent ?? agent, out, sources);
 }
 
 export function formatSessionTree(tree: SessionTree): string {
@@ -66,6 +74,7 @@ export function formatSessionTree(tree: SessionTree): string {
     `session ${name}  ${tree.session_id}  ${ms(a.duration)}  ${a.num_events} events` +
       `${tokens(a.prompt_tokens, a.completion_tokens, a.total_tokens)}${cost}${errors}${failed}`,
   ];
-  for (const root of tree.roots) line(root, 1, undefined, out);
+  const sources = new Set(tree.events.map((e) => e.source)).size > 1;
+  for (const root of tree.roots) line(root, 1, undefined, out, sources);
   return out.join("\n");
 }
