@@ -6,6 +6,11 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { z } from "zod";
 import { type HoneyHiveHandlerOptions, type ResolvedOptions, resolveOptions } from "./config/options.js";
+import { CONTEXT_OWNER, type ContextOwner } from "./context/current.js";
+import { currentLangChainRun } from "./context/langchain.js";
+import { contextStorage, type Frame, frameOf, innermostFrame, runInFrame } from "./context/storage.js";
+import { callInputs, type Outcome, parameterNames, type TracedCall, wrapFunction } from "./context/traced.js";
+import { readTraceHeaders, type TraceHeaders } from "./context/w3c.js";
 import { createDelivery, type Delivery } from "./delivery/delivery.js";
 import type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
@@ -18,8 +23,8 @@ import { DEFAULT_LIMITS, toJsonSafe } from "./mapping/to-json.js";
 import { serializedClass } from "./mapping/tools.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
 import { fieldMasker, sessionSampler } from "./privacy/privacy.js";
-import { Recorder, type RunEnd } from "./recorder.js";
-import type { Enrichment, RunRecord } from "./runs/run-store.js";
+import { Recorder, type RunEnd, withOtel } from "./recorder.js";
+import type { Attachment, Enrichment, RunKind, RunRecord } from "./runs/run-store.js";
 import { sessionIdFor } from "./runs/sessions.js";
 import {
   callContained,
@@ -56,6 +61,36 @@ const enrichmentSchema = z.strictObject({
   metadata: jsonRecord.optional(),
   userProperties: jsonRecord.optional(),
 });
+
+/** How `handler.trace` records each call of the function it wraps. */
+export interface TraceOptions {
+  /** The event's name (and a root's session name); default: the function's name. */
+  name?: string;
+  /** The event's type: `"chain"` (default), `"tool"` or `"model"`. */
+  eventType?: "chain" | "tool" | "model";
+  /** The event's `config` (a model's name and settings, a tool's description…), recorded as given when `trace` was called. */
+  config?: Record<string, unknown>;
+  /**
+   * Added to the event's metadata. Per-call settings go under `honeyhive` as for a LangChain run
+   * (`metadata: honeyhive({ sessionId })`): they decide a root call's session.
+   */
+  metadata?: Record<string, unknown>;
+}
+
+/** A `trace` call's options, checked and snapshotted once. */
+interface TraceSpec {
+  name: string;
+  className: string | undefined;
+  kind: RunKind;
+  config: Dict | undefined;
+  metadata: Record<string, unknown> | undefined;
+}
+
+const EVENT_KINDS: Record<NonNullable<TraceOptions["eventType"]>, RunKind> = {
+  chain: "chain",
+  tool: "tool",
+  model: "llm",
+};
 
 export interface HandlerStats extends DeliveryStats {
   /** Runs started and not yet ended. */
@@ -500,6 +535,182 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
 
   override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
     this.#guard("handleCustomEvent", (r) => r.annotate(runId, "custom_events", { name: eventName, data }));
+  }
+
+  // ---- trace context: the app's own code and other services (SPEC §8) ------------------------
+
+  /** What `getCurrentEvent` / `propagationHeaders` ask of this handler about its LangChain runs. */
+  get [CONTEXT_OWNER](): ContextOwner | undefined {
+    return this.#stopped ? undefined : this.#recorder;
+  }
+
+  /**
+   * Wraps `fn` so that each call is an event: inputs are its arguments (by parameter name where
+   * they can be read), outputs its result (a promise's value; an iteration's items, the event
+   * lasting until the iteration ends), error what it threw — which reaches the caller untouched.
+   * LangChain runs started inside (with this handler in their callbacks) and traced calls inside
+   * are its children; a call made inside a LangChain run (a tool, a lambda, a graph node) is that
+   * run's child. A call with no parent is a root: its session follows the rules of a root run.
+   *
+   * @throws TypeError when `fn` is not a function; HoneyHiveConfigError for an invalid option.
+   */
+  trace<F extends (...args: never[]) => unknown>(fn: F, options: TraceOptions = {}): F {
+    if (typeof fn !== "function") throw new TypeError("handler.trace: expected a function to wrap");
+    const spec = this.#traceSpec(fn, options);
+    // Created now, before the first call: LangChain's store too, so a tool's run is known inside it.
+    if (this.#recorder) contextStorage();
+    const params = parameterNames(fn);
+    return wrapFunction(fn, (_this, args) => this.#beginCall(spec, params, args));
+  }
+
+  #traceSpec(fn: (...args: never[]) => unknown, options: TraceOptions): TraceSpec {
+    if (typeof options !== "object" || options === null) {
+      throw new HoneyHiveConfigError("handler.trace: options must be an object");
+    }
+    const { name, eventType = "chain", config, metadata } = options;
+    if (name !== undefined && (typeof name !== "string" || !name)) {
+      throw new HoneyHiveConfigError("handler.trace: name must be a non-empty string");
+    }
+    if (!Object.hasOwn(EVENT_KINDS, eventType)) {
+      throw new HoneyHiveConfigError(
+        `handler.trace: eventType must be "chain", "tool" or "model" (got ${String(eventType)})`,
+      );
+    }
+    for (const [key, value] of [
+      ["config", config],
+      ["metadata", metadata],
+    ] as const) {
+      if (value !== undefined && asDict(value) === undefined) {
+        throw new HoneyHiveConfigError(`handler.trace: ${key} must be an object`);
+      }
+    }
+    // A function with no name gets a stand-in that counts as no name (session named after the script).
+    const fnName = fn.name || "function";
+    return {
+      name: name ?? fnName,
+      className: name === undefined && !fn.name ? "function" : undefined,
+      kind: EVENT_KINDS[eventType],
+      // Snapshotted once: the same for every call.
+      config: config === undefined ? undefined : asDict(toJsonSafe(config, DEFAULT_LIMITS)),
+      metadata,
+    };
+  }
+
+  #beginCall(
+    spec: TraceSpec,
+    params: ReturnType<typeof parameterNames>,
+    args: unknown[],
+  ): TracedCall | undefined {
+    const recorder = this.#recorder;
+    if (!recorder || this.#stopped) return undefined;
+    let call: TracedCall | undefined;
+    this.#guard("trace", (r) => {
+      const outer = frameOf(r);
+      const lc = currentLangChainRun();
+      // The innermost of: a LangChain run entered inside our frame (or with none), our frame.
+      let parent: Attachment | undefined;
+      if (lc !== undefined && lc.runId !== outer?.lcRunId) parent = r.knownRun(lc.runId);
+      parent ??= outer?.attachment;
+      const runId = crypto.randomUUID();
+      r.start({
+        runId,
+        parent,
+        kind: spec.kind,
+        name: spec.name,
+        className: spec.className,
+        inputs: callInputs(params, args),
+        tags: undefined,
+        // A root gets the OpenTelemetry ids in the recorder; a traced call inside a tree here.
+        metadata: parent ? withOtel(spec.metadata, undefined) : spec.metadata,
+        startConfig: spec.config,
+      });
+      const record = r.get(runId);
+      if (!record) return;
+      const frame: Frame = {
+        owner: r,
+        attachment: {
+          sessionId: record.sessionId,
+          visibleId: record.visibleId,
+          clock: record.clock,
+          delivery: record.delivery,
+          agentScope: record.agentScope,
+        },
+        lcRunId: lc?.runId,
+        traceId: outer?.traceId,
+        outer: innermostFrame(),
+      };
+      call = {
+        frame: contextStorage() ? frame : undefined,
+        end: (outcome) => this.#endCall(runId, outcome),
+        snapshot: (item) => (record.delivery === null ? null : toJsonSafe(item, this.#limits)),
+      };
+    });
+    return call;
+  }
+
+  get #limits() {
+    return { ...DEFAULT_LIMITS, maxStringLength: this.#options.maxFieldLength };
+  }
+
+  #endCall(runId: string, outcome: Outcome): void {
+    this.#guard("trace", (r) => {
+      const record = r.get(runId);
+      if (!record) return;
+      const config = record.startConfig;
+      if (outcome.ok) {
+        r.end(runId, { outputs: outcome.output, ...(config ? { config } : {}) });
+        return;
+      }
+      const info = describeError(outcome.error);
+      r.end(runId, {
+        outputs: outcome.items?.length ? { output: outcome.items } : {},
+        error: info.error,
+        metadata: info.metadata,
+        ...(config ? { config } : {}),
+      });
+    });
+  }
+
+  /**
+   * Runs `fn` as part of the calling service's trace: every traced call and LangChain run (of this
+   * handler) inside is a child of the caller's event (`baggage` `parent_id`), in the caller's
+   * session (`baggage` `session_id`), which this process never creates or completes. Returns what
+   * `fn` returns. `headers`: a Fetch `Headers` or `Request`, or Node's `IncomingHttpHeaders`.
+   * They are untrusted: a malformed, oversized or unknown value is ignored (a debug line), and
+   * nothing in them can change an option; without usable ones `fn` just runs.
+   */
+  continueTrace<R>(headers: TraceHeaders, fn: () => R): R {
+    const frame = this.#continuedFrame(headers);
+    return frame ? runInFrame(frame, fn) : fn();
+  }
+
+  #continuedFrame(headers: TraceHeaders): Frame | undefined {
+    const recorder = this.#recorder;
+    if (!recorder || this.#stopped) return undefined;
+    let frame: Frame | undefined;
+    this.#guard("continueTrace", (r) => {
+      if (!contextStorage()) {
+        logOnce(this.#logger, "no async context", () =>
+          this.#logger.warn(
+            "continueTrace: this runtime has no AsyncLocalStorage, so runs cannot find the caller's trace; pass honeyhive({ sessionId, parentEventId }) from readTraceHeaders(headers) instead.",
+          ),
+        );
+        return;
+      }
+      const incoming = readTraceHeaders(headers, (m) => this.#logger.debug(m));
+      if (!incoming.sessionId && !incoming.traceId) return;
+      const outer = frameOf(r);
+      frame = {
+        owner: r,
+        attachment: incoming.sessionId
+          ? r.link(incoming.sessionId, incoming.parentEventId ?? incoming.sessionId, incoming.traceId)
+          : outer?.attachment,
+        lcRunId: currentLangChainRun()?.runId,
+        traceId: incoming.traceId ?? outer?.traceId,
+        outer: innermostFrame(),
+      };
+    });
+    return frame;
   }
 
   // ---- sessions and feedback ----------------------------------------------------------------

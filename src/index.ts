@@ -8,6 +8,8 @@
 // The local collector lives at `honeyhive-langchain/collector`: the handler entry never loads it.
 export type { HoneyHiveHandlerOptions } from "./config/options.js";
 export { type HoneyHiveCallSettings, honeyhive } from "./config/per-call.js";
+export { type CurrentEvent, getCurrentEvent, propagationHeaders } from "./context/current.js";
+export { type IncomingTraceContext, readTraceHeaders, type TraceHeaders } from "./context/w3c.js";
 export type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 export {
   HoneyHiveConfigError,
@@ -15,6 +17,12 @@ export {
   HoneyHiveError,
   type HoneyHiveErrorCode,
 } from "./errors.js";
-export { type EventEnrichment, type FlushOptions, type HandlerStats, HoneyHiveHandler } from "./handler.js";
+export {
+  type EventEnrichment,
+  type FlushOptions,
+  type HandlerStats,
+  HoneyHiveHandler,
+  type TraceOptions,
+} from "./handler.js";
 export type { MaskContext, MaskedField, MaskFunction } from "./privacy/privacy.js";
 export type { Logger } from "./util/logger.js";

@@ -4,6 +4,8 @@
  * here (inputs when a run starts, outputs when it ends), once, and nothing here does I/O or waits.
  */
 import type { ResolvedOptions } from "./config/options.js";
+import { activeSpan } from "./context/otel.js";
+import { frameOf } from "./context/storage.js";
 import type { Ready, Text } from "./delivery/items.js";
 import type { DeliveryPipeline, RootHandle } from "./delivery/pipeline.js";
 import type { Dict } from "./mapping/langchain-objects.js";
@@ -133,6 +135,8 @@ export class Recorder {
     let root: RootInfo | undefined;
     let inputs: string;
     if (parent) {
+      // The first run of this process in a continued trace: what joins it to the app's APM trace.
+      if (parent.entry) run.metadata = withOtel(run.metadata, parent.entry.traceId);
       sessionId = parent.sessionId;
       parentEventId = parent.visibleId;
       clock = parent.clock;
@@ -140,6 +144,8 @@ export class Recorder {
       inputs = live(delivery) && !run.hidden ? this.#inputsText(run.inputs) : "{}";
     } else {
       clock = { wall: Date.now(), perf };
+      // A root inside a continued trace that carried only a W3C trace id records that id.
+      run.metadata = withOtel(run.metadata, frameOf(this)?.traceId);
       const overrides = callOverrides(run.metadata, this.#hooks.onPerCallProblem);
       const o = this.#options;
       const sessionKey = sessionKeyFor(overrides, o.sessionId, run.metadata);
@@ -184,9 +190,50 @@ export class Recorder {
     return this.#runs.get(runId);
   }
 
-  /** Where a run started under `parentRunId` attaches (open or recently ended parent); undefined: a root. */
+  /**
+   * Where a run started under `parentRunId` attaches (open or recently ended parent); undefined: a
+   * root. Inside a traced call or continued trace of this handler (SPEC §8), a run LangChain
+   * reports as a root, under a run this handler does not know, or under the very run the traced
+   * call was made in (callbacks inherited from a tool), attaches to the innermost of those instead.
+   */
   attachPoint(parentRunId: string | undefined): Attachment | undefined {
-    return this.#runs.attachPoint(parentRunId);
+    const frame = frameOf(this);
+    if (frame?.attachment === undefined) return this.#runs.attachPoint(parentRunId);
+    if (parentRunId === undefined || parentRunId === frame.lcRunId) return frame.attachment;
+    return this.#runs.attachPoint(parentRunId) ?? frame.attachment;
+  }
+
+  /** Where a run (open or recently ended) attaches its children, if this handler knows it. */
+  knownRun(runId: string): Attachment | undefined {
+    return this.#runs.attachPoint(runId);
+  }
+
+  /**
+   * The attachment point of a continued trace (SPEC §8): runs inside are children of the caller's
+   * event in the caller's session, which this process never creates or completes (a root handle
+   * that does not manage its session, like the `parentEventId` option).
+   */
+  link(sessionId: string, parentEventId: string, traceId: string | undefined): Attachment {
+    const clock = { wall: Date.now(), perf: performance.now() };
+    const delivery = this.#hooks.sampled(sessionId)
+      ? this.#pipeline.beginRoot({ sessionId, shared: true, managed: false, session: LINKED_SESSION }, 0)
+      : null;
+    return {
+      sessionId,
+      visibleId: parentEventId,
+      clock,
+      delivery,
+      agentScope: undefined,
+      entry: { traceId },
+    };
+  }
+
+  /**
+   * The session of this tree is handed to another service (`propagationHeaders`): it must exist
+   * before that service's events arrive, so its creation is not held back for the root to end.
+   */
+  handOut(attachment: Attachment): void {
+    if (live(attachment.delivery)) this.#pipeline.ensureSession(attachment.delivery);
   }
 
   /** Marks the first streamed token of a model run (time to first token). */
@@ -442,6 +489,26 @@ function live(delivery: RootHandle | null): delivery is RootHandle {
 }
 
 const HIDDEN = '{"hidden":"[not recorded: hideInputs/hideOutputs]"}';
+
+/** A continued trace's session is the caller's: nothing of it is ever written here. */
+const LINKED_SESSION: SessionStart = {
+  sessionId: "",
+  sessionName: "",
+  source: '""',
+  startTime: 0,
+  inputs: "{}",
+  metadata: "{}",
+};
+
+/**
+ * A root's metadata with the ids that join it to the app's OpenTelemetry trace (SPEC §8): the active
+ * span's, else the trace id a continued trace carried. Unchanged (same object) when there are none.
+ */
+export function withOtel(metadata: Dict | undefined, traceId: string | undefined): Dict | undefined {
+  const span = activeSpan();
+  if (span) return { ...metadata, otel_trace_id: span.traceId, otel_span_id: span.spanId };
+  return traceId ? { ...metadata, otel_trace_id: traceId } : metadata;
+}
 
 function hasKeys(obj: Dict): boolean {
   for (const _ in obj) return true;

@@ -35,7 +35,7 @@ function template(value: unknown): string {
   return `  template ${str(first?.role) ?? "?"}: "${short(content)}"${more}`;
 }
 
-function line(node: TreeNode, depth: number, agent: string | undefined): string {
+function line(node: TreeNode, depth: number, agent: string | undefined, sources: boolean): string {
   const e = node.event;
   const indent = "  ".repeat(depth);
   const model = str(e.config?.model);
@@ -45,10 +45,12 @@ function line(node: TreeNode, depth: number, agent: string | undefined): string 
   const agentText = ownAgent && ownAgent !== agent ? `  agent ${ownAgent}` : "";
   const error = e.error ? `  ✗ ${e.error.split("\n")[0]}` : "";
   const interrupted = e.metadata?.interrupted ? "  ⏸ interrupted" : "";
+  // Only when the session has events from several services (a continued trace).
+  const source = sources && e.source ? `  @${e.source}` : "";
   const m = e.metadata ?? {};
   return (
     `${indent}${e.event_type.padEnd(5)} ${e.event_name ?? "unknown"}${modelText}${agentText}  ${ms(e.duration)}` +
-    `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}`
+    `${tokens(m.prompt_tokens, m.completion_tokens, m.total_tokens)}${template(e.config?.template)}${error}${interrupted}${source}`
   );
 }
 
@@ -60,8 +62,11 @@ function ownAgentOf(node: TreeNode): string | undefined {
   return str(node.event.config?.agent_name) ?? str(node.event.metadata?.agent_name);
 }
 
-/** Depth-first, without recursion: a `parent_id` chain may be thousands deep. */
-function lines(roots: TreeNode[], out: string[]): void {
+/**
+ * Depth-first, without recursion: a `parent_id` chain may be thousands deep. `sources`: the
+ * session has events from several services (a continued trace), so each line names its source.
+ */
+function lines(roots: TreeNode[], out: string[], sources: boolean): void {
   const stack: { node: TreeNode; depth: number; agent: string | undefined }[] = [];
   for (let i = roots.length - 1; i >= 0; i--)
     stack.push({ node: roots[i] as TreeNode, depth: 1, agent: undefined });
@@ -71,7 +76,7 @@ function lines(roots: TreeNode[], out: string[]): void {
       depth: number;
       agent: string | undefined;
     };
-    out.push(line(node, depth, agent));
+    out.push(line(node, depth, agent, sources));
     const inherited = ownAgentOf(node) ?? agent;
     for (let i = node.children.length - 1; i >= 0; i--) {
       stack.push({ node: node.children[i] as TreeNode, depth: depth + 1, agent: inherited });
@@ -90,6 +95,7 @@ export function formatSessionTree(tree: SessionTree): string {
     `session ${name}  ${tree.session_id}  ${ms(a.duration)}  ${a.num_events} events` +
       `${tokens(a.prompt_tokens, a.completion_tokens, a.total_tokens)}${cost}${errors}${failed}`,
   ];
-  lines(tree.roots, out);
+  const sources = new Set(tree.events.map((e) => e.source)).size > 1;
+  lines(tree.roots, out, sources);
   return out.join("\n");
 }

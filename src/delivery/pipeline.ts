@@ -179,6 +179,16 @@ export class DeliveryPipeline {
     item.root = root;
   }
 
+  /**
+   * The root's session must exist soon, not when the root ends (its id was handed to another
+   * service, whose events may arrive first): its creation is requested now, on its own.
+   */
+  ensureSession(handle: RootHandle): void {
+    const session = (handle as Root).session;
+    if (session.state !== "new") return;
+    this.#enqueue("create", session, "", 0, `session ${session.id}`);
+  }
+
   /** An update of an event or session after the fact (feedback, metrics…): after what came before. */
   update(targetId: string, sessionId: string | undefined, json: string): void {
     const session = sessionId ? this.#gate.session(sessionId) : undefined;

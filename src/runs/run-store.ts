@@ -55,6 +55,11 @@ export interface Attachment {
   delivery: RootHandle | null;
   /** The agent this run is inside of (its own, for an agent's graph run): its children inherit it. */
   agentScope: string | undefined;
+  /**
+   * Set on the attachment point of a continued trace (no run of this process): a run attaching
+   * to it is the first of this process in the trace, and records the trace id it carried.
+   */
+  entry?: { traceId: string | undefined };
 }
 
 export interface RunRecord extends Attachment {

@@ -13,6 +13,7 @@
  * the hot path). Bun is on the fetch side because undici's pool does not work under Bun (its
  * responses come back without a body); Deno because its native `fetch` needs no Node compat layer.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
 import type { Transport, TransportOptions } from "../delivery/transport.js";
 import { UndiciTransport } from "../delivery/undici-transport.js";
@@ -34,3 +35,15 @@ export function allowManyAbortListeners(signal: AbortSignal): void {
 export function utf8ByteLength(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
+
+/** The class of the async context store trace context lives in (see src/context/storage.ts). */
+export function asyncLocalStorageClass(): AsyncLocalStorageClass | undefined {
+  return AsyncLocalStorage;
+}
+
+/** What src/context/ needs of `AsyncLocalStorage`: Node's, Bun's, Deno's, workerd's and Edge's alike. */
+export interface AsyncLocalStorageLike<T> {
+  getStore(): T | undefined;
+  run<R>(store: T, callback: () => R): R;
+}
+export type AsyncLocalStorageClass = new <T>() => AsyncLocalStorageLike<T>;

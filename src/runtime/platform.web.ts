@@ -4,6 +4,9 @@
  */
 import { FetchTransport } from "../delivery/fetch-transport.js";
 import type { Transport, TransportOptions } from "../delivery/transport.js";
+import type { AsyncLocalStorageClass } from "./platform.js";
+
+export type { AsyncLocalStorageClass, AsyncLocalStorageLike } from "./platform.js";
 
 export function createTransport(options: TransportOptions): Transport {
   return new FetchTransport(options);
@@ -31,4 +34,37 @@ export function utf8ByteLength(text: string): number {
     } else bytes += 2;
   }
   return bytes;
+}
+
+/** Where LangChain keeps its own store (`@langchain/core` singletons, shared with langsmith). */
+const LANGCHAIN_STORAGE = Symbol.for("ls:tracing_async_local_storage");
+
+/**
+ * `AsyncLocalStorage` where the runtime has it, found without importing `node:async_hooks` (a
+ * Worker built without nodejs_compat, or a browser, must not fail to bundle or load): Vercel Edge
+ * exposes it as a global; Bun, Deno, and workerd with nodejs_compat answer
+ * `process.getBuiltinModule`; failing those, the class of the store LangChain itself set up (its
+ * `@langchain/core/context` entry, or LangGraph's, does on import). Undefined: no async context,
+ * trace context works only through explicit ids (README, runtimes).
+ */
+export function asyncLocalStorageClass(): AsyncLocalStorageClass | undefined {
+  const g = globalThis as {
+    AsyncLocalStorage?: unknown;
+    process?: { getBuiltinModule?: (id: string) => { AsyncLocalStorage?: unknown } | undefined };
+    [LANGCHAIN_STORAGE]?: { constructor?: unknown; run?: unknown };
+  };
+  try {
+    if (typeof g.AsyncLocalStorage === "function") return g.AsyncLocalStorage as AsyncLocalStorageClass;
+    const builtin = g.process?.getBuiltinModule?.("node:async_hooks")?.AsyncLocalStorage;
+    if (typeof builtin === "function") return builtin as AsyncLocalStorageClass;
+    const langchain = g[LANGCHAIN_STORAGE];
+    // LangChain's stand-in where there is none has a `run` too, but is not a real store: its class is
+    // named MockAsyncLocalStorage.
+    const ctor = langchain?.constructor as { name?: string } | undefined;
+    if (typeof ctor === "function" && ctor.name === "AsyncLocalStorage")
+      return ctor as unknown as AsyncLocalStorageClass;
+  } catch {
+    // A getter on process that throws (Deno without permissions): no async context.
+  }
+  return undefined;
 }

@@ -148,6 +148,17 @@ const CHECKS: Record<string, (collector: Collector) => void> = {
     expect(c.sessions[0]?.user_properties).toMatchObject({ user_id: "erin" });
     expect(c.events.filter((e) => e.event_type === "model")).toHaveLength(1);
   },
+  "two-services"(c) {
+    // One session: service B's graph (its own source) under service A's tool call.
+    expect(c.sessions.map((s) => s.session_name)).toEqual(["chat_request"]);
+    expect(new Set(c.events.map((e) => e.session_id)).size).toBe(1);
+    const [toolCall] = named(c.events, "get_weather");
+    const [graph] = named(c.events, "forecast_graph");
+    expect(graph?.parent_id).toBe(toolCall?.event_id);
+    expect(graph?.source).toBe("forecast-service");
+    expect(toolCall?.source).toBe("chat-api");
+    expect(named(c.events, "chat_request")[0]?.parent_id).toBe(c.sessions[0]?.session_id);
+  },
   lambda(c) {
     // Two invocations of a warm instance, each flushed before it returned.
     expect(c.sessions.map((s) => s.session_name)).toEqual(["weather lambda", "weather lambda"]);

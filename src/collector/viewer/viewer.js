@@ -608,6 +608,8 @@ function sessionPage(sessionId) {
 
   const renderTree = () => {
     const a = tree.summary;
+    // Events from several services (a continued trace): each row says which one it came from.
+    const manySources = new Set(tree.events.map((e) => e.source)).size > 1;
     const t0 =
       a.start_time ??
       extreme(
@@ -677,6 +679,9 @@ function sessionPage(sessionId) {
         ),
         icon(e.event_type),
         el("span", { class: "label" }, e.event_name ?? e.event_type),
+        manySources && e.event_type !== "session" && typeof e.source === "string"
+          ? el("span", { class: "chip source" }, e.source)
+          : null,
         agent ? el("span", { class: "chip" }, `agent ${agent}`) : null,
         model ? el("span", { class: "chip mono" }, model) : null,
         tokens ? el("span", { class: "chip tokens" }, tokens) : null,
@@ -736,6 +741,7 @@ function sessionPage(sessionId) {
         "div",
         { class: "detail-sub" },
         el("span", null, e.event_type),
+        typeof e.source === "string" ? el("span", { class: "source" }, e.source) : null,
         el("span", null, fmtMs(e.duration)),
         el("span", null, `start ${fmtStart(e.start_time)}`),
         typeof e.config?.model === "string" ? el("span", { class: "mono" }, e.config.model) : null,
