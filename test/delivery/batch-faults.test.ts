@@ -219,3 +219,22 @@ describe("answers that are not what they seem", () => {
     expect(lines.filter((l) => l.message.includes('"success": false'))).toHaveLength(1);
   });
 });
+
+describe("a redirect", () => {
+  it("is reported as what it is: the URL is not the API's (code unreachable, not 'rejected')", async () => {
+    hh.collector.setFaults(() => ({
+      status: 301,
+      headers: { location: "https://elsewhere.example/v1/events" },
+    }));
+    const errors: HoneyHiveError[] = [];
+    const handler = hh.handler({ onError: (e) => errors.push(e as HoneyHiveError) });
+    await runChains(handler, 1);
+    await handler.flush({ timeoutMs: 5_000 });
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) {
+      expect(e.code).toBe("unreachable");
+      expect(e.message).toContain("redirect");
+      expect(e.message).not.toContain("rejected");
+    }
+  });
+});

@@ -86,7 +86,7 @@ describe("memory is bounded by bytes", () => {
 
 describe("nothing of a root's values is kept once it is delivered, completed or refused", () => {
   for (const mode of ["thread", "linked", "refused"] as const) {
-    it(`1,000 roots with 100 KB inputs (${mode}): the retained heap does not grow with them`, async () => {
+    it(`2,000 roots with 100 KB inputs (${mode}): the retained heap does not grow with them`, async () => {
       const collector = await startCollector();
       // Slow enough that roots are refused for memory in the refused mode.
       if (mode === "refused") collector.setFaults(() => ({ delayMs: 50 }));
@@ -102,7 +102,7 @@ describe("nothing of a root's values is kept once it is delivered, completed or 
         }>(result);
         expect(stats.timedOut).toBe(false);
         if (mode === "refused") expect(stats.droppedSessions).toBeGreaterThan(0);
-        // 1,000 × 100 KB = 100 MB of inputs (200 MB as JS strings) if each root kept its text.
+        // 2,000 × 100 KB = 200 MB of inputs (400 MB as JS strings) if each root kept its text.
         expect(grownMb).toBeLessThan(20);
       } finally {
         await collector.close();
