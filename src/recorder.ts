@@ -42,6 +42,7 @@ import {
 import {
   type EventRecord,
   eventBody,
+  NO_SESSION_START,
   type SessionEnd,
   type SessionStart,
   updateBody,
@@ -216,7 +217,7 @@ export class Recorder {
   link(sessionId: string, parentEventId: string, traceId: string | undefined): Attachment {
     const clock = { wall: Date.now(), perf: performance.now() };
     const delivery = this.#hooks.sampled(sessionId)
-      ? this.#pipeline.beginRoot({ sessionId, shared: true, managed: false, session: LINKED_SESSION }, 0)
+      ? this.#pipeline.beginRoot({ sessionId, shared: true, managed: false, session: NO_SESSION_START }, 0)
       : null;
     return {
       sessionId,
@@ -489,16 +490,6 @@ function live(delivery: RootHandle | null): delivery is RootHandle {
 }
 
 const HIDDEN = '{"hidden":"[not recorded: hideInputs/hideOutputs]"}';
-
-/** A continued trace's session is the caller's: nothing of it is ever written here. */
-const LINKED_SESSION: SessionStart = {
-  sessionId: "",
-  sessionName: "",
-  source: '""',
-  startTime: 0,
-  inputs: "{}",
-  metadata: "{}",
-};
 
 /**
  * A root's metadata with the ids that join it to the app's OpenTelemetry trace (SPEC §8): the active

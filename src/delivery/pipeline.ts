@@ -17,7 +17,7 @@
 import { utf8ByteLength } from "../runtime/platform.js";
 import { runSoon, unrefTimer } from "../runtime/timers.js";
 import type { Logger } from "../util/logger.js";
-import { type SessionEnd, sessionBody, sessionCompletionBody } from "../wire/bodies.js";
+import { NO_SESSION_START, type SessionEnd, sessionBody, sessionCompletionBody } from "../wire/bodies.js";
 import { fitJson } from "../wire/snapshot.js";
 import { ByteBudget } from "./admission.js";
 import {
@@ -83,7 +83,7 @@ const REFUSED: Root = {
     sessionId: "",
     shared: false,
     managed: false,
-    session: { sessionId: "", sessionName: "", source: '""', startTime: 0, inputs: "{}", metadata: "{}" },
+    session: NO_SESSION_START,
   },
   end: undefined,
   completed: true,

@@ -13,7 +13,7 @@
  *   that may span roots (threads, fixed ids) and long roots are created on their own (`creates`).
  *   Once the server refuses a session inside a batch, every session is created on its own.
  */
-import type { SessionEnd, SessionStart } from "../wire/bodies.js";
+import { NO_SESSION_START, type SessionEnd, type SessionStart } from "../wire/bodies.js";
 import {
   type Item,
   newSessionState,
@@ -47,14 +47,7 @@ export interface Creation {
 const CREATED_SHARED_LIMIT = 10_000;
 
 /** What a root holds once its session's texts were written (they were only needed for that). */
-const RELEASED_START: SessionStart = {
-  sessionId: "",
-  sessionName: "",
-  source: '""',
-  startTime: 0,
-  inputs: "{}",
-  metadata: "{}",
-};
+const RELEASED_START = NO_SESSION_START;
 const RELEASED_END: SessionEnd = { outputs: "{}", endTime: 0 };
 
 export function isReady<T>(value: Ready<T>): value is T {

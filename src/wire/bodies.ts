@@ -46,6 +46,19 @@ export interface SessionStart {
   userProperties?: string | undefined;
 }
 
+/**
+ * A start with nothing in it: what a root holds when its session's start is not (or no longer)
+ * its to write — already written, refused, or the app's own session.
+ */
+export const NO_SESSION_START: SessionStart = Object.freeze({
+  sessionId: "",
+  sessionName: "",
+  source: '""',
+  startTime: 0,
+  inputs: "{}",
+  metadata: "{}",
+});
+
 /** What a root's end adds to its session. */
 export interface SessionEnd {
   outputs: string;
