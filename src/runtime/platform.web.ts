@@ -42,10 +42,11 @@ const LANGCHAIN_STORAGE = Symbol.for("ls:tracing_async_local_storage");
 /**
  * `AsyncLocalStorage` where the runtime has it, found without importing `node:async_hooks` (a
  * Worker built without nodejs_compat, or a browser, must not fail to bundle or load): Vercel Edge
- * exposes it as a global; Bun, Deno, and workerd with nodejs_compat answer
- * `process.getBuiltinModule`; failing those, the class of the store LangChain itself set up (its
- * `@langchain/core/context` entry, or LangGraph's, does on import). Undefined: no async context,
- * trace context works only through explicit ids (README, runtimes).
+ * exposes it as a global; Bun, Deno, and workerd with nodejs_compat (compatibility date 2024-09-23
+ * or later: earlier ones have no `process`) answer `process.getBuiltinModule`; failing those, the
+ * class of the store LangChain itself set up (its `@langchain/core/context` entry, or LangGraph's,
+ * does on import). Undefined: no async context, trace context works only through explicit ids
+ * (README, runtimes).
  */
 export function asyncLocalStorageClass(): AsyncLocalStorageClass | undefined {
   const g = globalThis as {

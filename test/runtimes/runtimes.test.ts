@@ -4,7 +4,10 @@
  * without flush()), a Cloudflare Worker runs it in workerd (via miniflare) bundled the way Wrangler
  * bundles, and a Vercel Edge function runs it in the edge-runtime VM bundled for `edge-light`.
  * Every runtime is a devDependency; one that is missing fails its test with a message saying so.
+ * In workerd and Edge, `handler.trace(fn)` around a chain is checked too: nested where the runtime
+ * gives AsyncLocalStorage (the README's runtime table), a root beside the chain where it does not.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
@@ -65,6 +68,45 @@ function expectTraced(sessionKey: string): void {
   expect(Object.values(tool.outputs ?? {})).toEqual(["It is sunny in Paris"]);
 }
 
+/**
+ * What the fixtures' traceFunction() sends: the traced call `answer_question` (a root of the
+ * session, its inputs by parameter name) and the chain invoked inside it — the call's child where
+ * the runtime has AsyncLocalStorage (`nested`), else a second root of the same session. `current`
+ * is what getCurrentEvent() returned inside the call.
+ */
+function expectTracedCall(sessionKey: string, nested: boolean, current: unknown): void {
+  const c = hh.collector;
+  const sessionId = sessionIdFor(sessionKey);
+  expect(c.sessions.map((s) => s.session_id)).toEqual([sessionId]);
+  expect(c.requests.filter((r) => r.status !== 200)).toEqual([]);
+  const events = c.sessionTree(sessionId).events;
+  expect(events.map((e) => `${e.event_type} ${e.event_name}`).sort()).toEqual([
+    "chain ChatPromptTemplate",
+    "chain StrOutputParser",
+    "chain answer_question",
+    "chain weather-chain",
+    "model FakeListChatModel",
+  ]);
+  const traced = byName(events, "answer_question");
+  expect(traced).toMatchObject({
+    parent_id: sessionId,
+    inputs: { city: "Paris" },
+    outputs: { output: "Sunny, 24 degrees." },
+  });
+  expect(traced.error ?? null).toBeNull();
+  const chain = byName(events, "weather-chain");
+  expect(byName(events, "FakeListChatModel").parent_id).toBe(chain.event_id);
+  if (nested) {
+    expect(chain.parent_id).toBe(traced.event_id);
+    expect(traced.children_ids).toEqual([chain.event_id]);
+    expect(current).toEqual({ sessionId, eventId: traced.event_id });
+  } else {
+    // No async context: the call is still recorded, as a root; the chain is a root beside it.
+    expect(chain.parent_id).toBe(sessionId);
+    expect(current).toBeNull();
+  }
+}
+
 const TRACE_OUTPUT = { answer: "Sunny, 24 degrees.", toolAnswer: "It is sunny in Paris" };
 
 function runtimeEnv(sessionKey: string): NodeJS.ProcessEnv {
@@ -87,9 +129,15 @@ function packageInputs(metafile: Metafile): string[] {
 /**
  * Bundles an app file the way a Workers/Edge toolchain does and checks the package's part of it:
  * the web build was picked, and nothing in the bundle is Node (esbuild fails on any `node:` import
- * on the browser platform, and an external one would show in the output's imports).
+ * on the browser platform, and an external one would show in the output's imports) but the
+ * `nodeImports` the app's own other imports bring (left to the runtime, as Wrangler does with
+ * nodejs_compat).
  */
-async function bundle(entry: string, options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {
+async function bundle(
+  entry: string,
+  options: BuildOptions,
+  nodeImports: string[] = [],
+): Promise<{ code: string; metafile: Metafile }> {
   const result = await build({
     entryPoints: [join(app.dir, entry)],
     absWorkingDir: app.dir,
@@ -105,7 +153,7 @@ async function bundle(entry: string, options: BuildOptions): Promise<{ code: str
   expect(packageInputs(metafile)).toEqual(["honeyhive-langchain/dist/web.js"]);
   expect(Object.keys(metafile.inputs).filter((p) => /undici|node:/.test(p))).toEqual([]);
   const imports = Object.values(metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
-  expect(imports.filter((p) => p.startsWith("node:") || p.includes("undici"))).toEqual([]);
+  expect(imports.filter((p) => p.startsWith("node:") || p.includes("undici"))).toEqual(nodeImports);
   const code = result.outputFiles?.[0]?.text ?? "";
   return { code, metafile };
 }
@@ -230,56 +278,151 @@ describe("runtimes", () => {
     expectTraced("runtime-deno-no-env");
   });
 
-  it("Cloudflare workerd (miniflare): a Worker bundled as Wrangler does, delivered through ctx.waitUntil", {
-    timeout: 120_000,
-  }, async () => {
-    // Wrangler's defaults: the browser platform and the workerd, worker, browser conditions. No
-    // nodejs_compat flag: neither the handler nor LangChain's callbacks need Node here.
-    const { code } = await bundle("worker.js", {
-      format: "esm",
-      conditions: ["workerd", "worker", "browser"],
-    });
+  /**
+   * The Worker fixture bundled as Wrangler does (the browser platform; the workerd, worker, browser
+   * conditions; with nodejs_compat Wrangler only adds `node:*` as externals, which the web build
+   * never imports) and run in workerd with these compatibility flags and date.
+   */
+  async function runWorker(
+    flags: string[],
+    sessionKey: string,
+    path: string,
+    options: { compatibilityDate?: string; entry?: string; nodeImports?: string[] } = {},
+  ): Promise<{ body: Record<string, unknown>; flushed: Record<string, unknown> }> {
+    const { code } = await bundle(
+      options.entry ?? "worker.js",
+      {
+        format: "esm",
+        conditions: ["workerd", "worker", "browser"],
+        ...(flags.some((f) => f.startsWith("nodejs_")) ? { external: ["node:*"] } : {}),
+      },
+      options.nodeImports,
+    );
     const { Miniflare } = await importRuntime<typeof import("miniflare")>("miniflare");
     const mf = new Miniflare({
       modules: true,
       script: code,
-      compatibilityDate: "2025-06-01",
-      bindings: { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: "runtime-workerd" },
+      compatibilityDate: options.compatibilityDate ?? "2025-06-01",
+      compatibilityFlags: flags,
+      bindings: { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: sessionKey },
     });
     try {
-      const res = await mf.dispatchFetch("http://localhost/");
+      const res = await mf.dispatchFetch(`http://localhost${path}`);
       expect(res.status).toBe(200);
-      // No `process` at all in this Worker: the handler got its key and URL as options from `env`.
-      expect(await res.json()).toEqual({ ...TRACE_OUTPUT, hasProcess: false });
+      const body = (await res.json()) as Record<string, unknown>;
       const flushed = (await (await mf.dispatchFetch("http://localhost/flushed")).json()) as Record<
         string,
         unknown
       >;
       expect(flushed).toMatchObject({ failed: 0, dropped: 0, timedOut: false, queued: 0, inFlight: 0 });
+      return { body, flushed };
     } finally {
       await mf.dispose();
     }
+  }
+
+  it("Cloudflare workerd (miniflare): a Worker bundled as Wrangler does, delivered through ctx.waitUntil", {
+    timeout: 120_000,
+  }, async () => {
+    // No nodejs_compat flag: neither the handler nor LangChain's callbacks need Node here.
+    const { body } = await runWorker([], "runtime-workerd", "/");
+    // No `process` at all in this Worker: the handler got its key and URL as options from `env`.
+    expect(body).toEqual({ ...TRACE_OUTPUT, hasProcess: false });
     expectTraced("runtime-workerd");
+  });
+
+  it("Cloudflare workerd with nodejs_compat: trace(fn) around a chain nests the chain under the traced call", {
+    timeout: 120_000,
+  }, async () => {
+    // AsyncLocalStorage comes from process.getBuiltinModule("node:async_hooks"), never imported.
+    const { body } = await runWorker(["nodejs_compat"], "runtime-workerd-compat", "/traced");
+    expect(body).toMatchObject({ answer: "Sunny, 24 degrees.", hasProcess: true });
+    expectTracedCall("runtime-workerd-compat", true, body.current);
+  });
+
+  it("Cloudflare workerd with nodejs_compat before 2024-09-23 (no `process`): trace(fn) records the call as a root", {
+    timeout: 120_000,
+  }, async () => {
+    // The first nodejs_compat has node:async_hooks to import but no `process` global, so the web
+    // build (which never imports node:*) finds no AsyncLocalStorage: the README says so.
+    const { body } = await runWorker(["nodejs_compat"], "runtime-workerd-compat-v1", "/traced", {
+      compatibilityDate: "2024-09-22",
+    });
+    expect(body).toMatchObject({ answer: "Sunny, 24 degrees.", hasProcess: false });
+    expectTracedCall("runtime-workerd-compat-v1", false, body.current);
+  });
+
+  it("Cloudflare workerd with nodejs_compat before 2024-09-23, app importing @langchain/core/context: trace(fn) nests", {
+    timeout: 120_000,
+  }, async () => {
+    // LangChain's own store is then a real AsyncLocalStorage, whose class trace context uses.
+    const { body } = await runWorker(["nodejs_compat"], "runtime-workerd-lc-context", "/traced", {
+      compatibilityDate: "2024-09-22",
+      entry: "worker-langchain-context.js",
+      nodeImports: ["node:async_hooks"],
+    });
+    expect(body).toMatchObject({ answer: "Sunny, 24 degrees.", hasProcess: false });
+    expectTracedCall("runtime-workerd-lc-context", true, body.current);
+  });
+
+  it("Cloudflare workerd without nodejs_compat (no AsyncLocalStorage): trace(fn) records the call as a root and nothing throws", {
+    timeout: 120_000,
+  }, async () => {
+    const { body } = await runWorker([], "runtime-workerd-no-als", "/traced");
+    expect(body).toMatchObject({ answer: "Sunny, 24 degrees.", hasProcess: false });
+    expectTracedCall("runtime-workerd-no-als", false, body.current);
   });
 
   it("Vercel edge-runtime: an Edge function bundled for edge-light, delivered through waitUntil", {
     timeout: 120_000,
   }, async () => {
+    const res = await runEdge("runtime-edge", "/", { asyncLocalStorage: false });
+    expect(await res.json()).toEqual(TRACE_OUTPUT);
+    await res.waitUntil();
+    expectTraced("runtime-edge");
+  });
+
+  it("Vercel Edge (AsyncLocalStorage as a global): trace(fn) around a chain nests the chain under the traced call", {
+    timeout: 120_000,
+  }, async () => {
+    const res = await runEdge("runtime-edge-als", "/traced", { asyncLocalStorage: true });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.answer).toBe("Sunny, 24 degrees.");
+    await res.waitUntil();
+    expectTracedCall("runtime-edge-als", true, body.current);
+  });
+
+  it("edge-runtime VM without AsyncLocalStorage: trace(fn) records the call as a root and nothing throws", {
+    timeout: 120_000,
+  }, async () => {
+    const res = await runEdge("runtime-edge-no-als", "/traced", { asyncLocalStorage: false });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.answer).toBe("Sunny, 24 degrees.");
+    await res.waitUntil();
+    expectTracedCall("runtime-edge-no-als", false, body.current);
+  });
+
+  /**
+   * The Edge fixture bundled for edge-light and run in the edge-runtime VM. Vercel gives Edge
+   * functions `process.env` (and nothing else of `process`). The bare VM has no AsyncLocalStorage;
+   * Vercel's Edge and Next.js's edge sandbox put Node's on the global object (Next.js:
+   * server/web/sandbox/context.ts, `context.AsyncLocalStorage = AsyncLocalStorage`), which
+   * `asyncLocalStorage: true` does the same way.
+   */
+  async function runEdge(sessionKey: string, path: string, options: { asyncLocalStorage: boolean }) {
     const { code } = await bundle("edge.js", {
       format: "iife",
       conditions: ["edge-light", "worker", "browser"],
     });
     const { EdgeRuntime } = await importRuntime<typeof import("edge-runtime")>("edge-runtime");
-    // Vercel gives Edge functions `process.env` (and nothing else of `process`).
-    const env = { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: "runtime-edge" };
+    const env = { HH_API_KEY: TEST_KEY, HH_API_URL: hh.collector.url, HH_TEST_SESSION: sessionKey };
     const runtime = new EdgeRuntime({
       initialCode: code,
-      extend: (context) => Object.assign(context, { process: { env } }),
+      extend: (context) =>
+        Object.assign(context, { process: { env } }, options.asyncLocalStorage ? { AsyncLocalStorage } : {}),
     });
-    const res = await runtime.dispatchFetch("http://localhost/");
+    const res = await runtime.dispatchFetch(`http://localhost${path}`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(TRACE_OUTPUT);
-    await res.waitUntil();
-    expectTraced("runtime-edge");
-  });
+    return res;
+  }
 });
