@@ -351,12 +351,15 @@ function prototypesPolluted(): boolean {
 interface PlainLimits extends SerializeLimits {
   tagKey: string;
   tagValue: unknown;
-  /**
-   * Objects and arrays this walk found wider than `maxItems` (so not plain). Every ancestor's try
-   * of the fast path walks down to them again; listing a 400k-key object's keys costs as much as
-   * writing it, so it is done once, not once per level above it.
-   */
-  tooWide?: WeakSet<object>;
+}
+
+/**
+ * What one walk remembers of the fast path's proofs: objects and arrays wider than `maxItems` (so
+ * not plain). Every ancestor's try of the fast path walks down to them again; listing a 400k-key
+ * object's keys costs as much as writing it, so it is done once, not once per level above it.
+ */
+interface WalkState {
+  tooWide: WeakSet<object> | undefined;
 }
 
 /**
@@ -367,8 +370,8 @@ interface PlainLimits extends SerializeLimits {
  * converter is asked about those), within the depth, item and object budgets. Cycles exceed the
  * depth and fail.
  */
-function plainSize(obj: object, depth: number, budget: number, limits: PlainLimits): number {
-  if (depth >= limits.maxDepth || budget < 1 || limits.tooWide?.has(obj)) return -1;
+function plainSize(obj: object, depth: number, budget: number, limits: PlainLimits, walk: WalkState): number {
+  if (depth >= limits.maxDepth || budget < 1 || walk.tooWide?.has(obj)) return -1;
   let used = 1;
   if (Array.isArray(obj)) {
     if (
@@ -377,9 +380,9 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
     )
       return -1;
     const n = obj.length;
-    if (n > limits.maxItems) return tooWide(obj, limits);
+    if (n > limits.maxItems) return tooWide(obj, walk);
     for (let i = 0; i < n; i++) {
-      const u = plainItemSize(obj[i], depth, budget - used, limits);
+      const u = plainItemSize(obj[i], depth, budget - used, limits, walk);
       if (u < 0) return -1;
       used += u;
     }
@@ -388,33 +391,39 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
   if (!isPlainPrototype(Object.getPrototypeOf(obj))) return -1;
   let count = 0;
   for (const key in obj) {
-    if (++count > limits.maxItems) return tooWide(obj, limits);
+    if (++count > limits.maxItems) return tooWide(obj, walk);
     if (!(key as unknown as WellFormedString).isWellFormed()) return -1;
     const item: unknown = (obj as Dict)[key];
     // Plain data the converter claims (LangChain's serialized `lc: 1`) is converted, not copied.
     if (item === limits.tagValue && key === limits.tagKey) return -1;
-    const u = plainItemSize(item, depth, budget - used, limits);
+    const u = plainItemSize(item, depth, budget - used, limits, walk);
     if (u < 0) return -1;
     used += u;
   }
   return used;
 }
 
-function tooWide(obj: object, limits: PlainLimits): -1 {
-  limits.tooWide ??= new WeakSet();
-  limits.tooWide.add(obj);
+function tooWide(obj: object, walk: WalkState): -1 {
+  walk.tooWide ??= new WeakSet();
+  walk.tooWide.add(obj);
   return -1;
 }
 
 /** `plainSize` of one array item or property value: 0 for a plain scalar, -1 when not plain. */
-function plainItemSize(item: unknown, depth: number, budget: number, limits: PlainLimits): number {
+function plainItemSize(
+  item: unknown,
+  depth: number,
+  budget: number,
+  limits: PlainLimits,
+  walk: WalkState,
+): number {
   switch (typeof item) {
     case "string":
       return item.length > limits.maxStringLength || !(item as unknown as WellFormedString).isWellFormed()
         ? -1
         : 0;
     case "object":
-      return item === null ? 0 : plainSize(item, depth + 1, budget, limits);
+      return item === null ? 0 : plainSize(item, depth + 1, budget, limits, walk);
     case "bigint":
     case "function":
       return -1;
@@ -424,8 +433,9 @@ function plainItemSize(item: unknown, depth: number, budget: number, limits: Pla
 }
 
 /** Writes one value as JSON text, or builds it as a tree. One instance per call: it holds the walk's state. */
-class JsonWriter {
+class JsonWriter implements WalkState {
   out = "";
+  tooWide: WeakSet<object> | undefined = undefined;
   #nodes = 0;
   readonly #ancestors: object[] = [];
   readonly #limits: PlainLimits;
@@ -434,9 +444,8 @@ class JsonWriter {
   readonly #cache: TextCache | undefined;
 
   /** `cache` is one the caller checked is usable with these limits and this converter. */
-  constructor(limits: SerializeLimits, converter: Converter | undefined, cache: TextCache | undefined) {
-    const tag = converter?.tag;
-    this.#limits = { ...limits, tagKey: tag ? tag[0] : "", tagValue: tag ? tag[1] : NO_TAG };
+  constructor(limits: PlainLimits, converter: Converter | undefined, cache: TextCache | undefined) {
+    this.#limits = limits;
     this.#fast = !prototypesPolluted();
     this.#converter = converter;
     this.#cache = converter?.immutable ? cache : undefined;
@@ -700,7 +709,7 @@ class JsonWriter {
   #tryNative(value: object, depth: number): boolean {
     let size: number;
     try {
-      size = plainSize(value, depth, this.#limits.maxNodes - this.#nodes, this.#limits);
+      size = plainSize(value, depth, this.#limits.maxNodes - this.#nodes, this.#limits, this);
       if (size < 0) return false;
       const text = JSON.stringify(value);
       if (typeof text !== "string") return false;
@@ -774,9 +783,24 @@ class JsonWriter {
  */
 export class Serializer {
   readonly #converter: Converter | undefined;
+  /**
+   * The limits with the converter's tag, made once per limits object: a copy per call cost more
+   * than the rest of a small value's walk (profile: a quarter of the chain workload's tracer CPU).
+   */
+  readonly #plain = new WeakMap<SerializeLimits, PlainLimits>();
 
   constructor(converter?: Converter) {
     this.#converter = converter;
+  }
+
+  #plainLimits(limits: SerializeLimits): PlainLimits {
+    let plain = this.#plain.get(limits);
+    if (!plain) {
+      const tag = this.#converter?.tag;
+      plain = { ...limits, tagKey: tag ? tag[0] : "", tagValue: tag ? tag[1] : NO_TAG };
+      this.#plain.set(limits, plain);
+    }
+    return plain;
   }
 
   /**
@@ -787,7 +811,7 @@ export class Serializer {
   text(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS, cache?: TextCache): string {
     try {
       const usable = cache?.usableBy(this, limits) ? cache : undefined;
-      const writer = new JsonWriter(limits, this.#converter, usable);
+      const writer = new JsonWriter(this.#plainLimits(limits), this.#converter, usable);
       writer.writeRoot(value);
       return writer.out;
     } catch (err) {
@@ -802,7 +826,7 @@ export class Serializer {
    */
   tree(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
     try {
-      return new JsonWriter(limits, this.#converter, undefined).buildRoot(value);
+      return new JsonWriter(this.#plainLimits(limits), this.#converter, undefined).buildRoot(value);
     } catch (err) {
       return unreadableMarker(err);
     }
