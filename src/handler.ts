@@ -11,8 +11,8 @@ import { currentLangChainRun } from "./context/langchain.js";
 import { contextStorage, type Frame, frameOf, innermostFrame, runInFrame } from "./context/storage.js";
 import { callInputs, type Outcome, parameterNames, type TracedCall, wrapFunction } from "./context/traced.js";
 import { readTraceHeaders, type TraceHeaders } from "./context/w3c.js";
+import { type DeliveryStats, EMPTY_STATS, type FlushResult } from "./delivery/counters.js";
 import { createDelivery, type Delivery } from "./delivery/delivery.js";
-import type { DeliveryStats, FlushResult } from "./delivery/pipeline.js";
 import { asHoneyHiveError, HoneyHiveConfigError } from "./errors.js";
 import { chainValue } from "./mapping/chain-values.js";
 import { type Dict, isObject } from "./mapping/langchain-objects.js";
@@ -111,16 +111,7 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v ? v : undefined;
 }
 
-const EMPTY_FLUSH: FlushResult = {
-  queued: 0,
-  inFlight: 0,
-  sent: 0,
-  retried: 0,
-  failed: 0,
-  dropped: 0,
-  droppedSessions: 0,
-  timedOut: false,
-};
+const EMPTY_FLUSH: FlushResult = { ...EMPTY_STATS, timedOut: false };
 
 export class HoneyHiveHandler extends BaseCallbackHandler {
   name = "honeyhive_handler";
@@ -791,8 +782,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   #deliveryStats(): DeliveryStats {
-    const { timedOut: _, ...empty } = EMPTY_FLUSH;
-    return this.#delivery?.pipeline.stats() ?? empty;
+    return this.#delivery?.pipeline.stats() ?? { ...EMPTY_STATS };
   }
 
   #timeoutMs(options: FlushOptions | undefined): number {
@@ -800,28 +790,17 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
   }
 
   /**
-   * Runs `then` with the caller's deadline. LangChain's background callback queue is not awaited:
-   * this handler's own callbacks never go on it (`awaitHandlers`), and an app handler that runs on
-   * it and calls `flush()` would wait for itself (the queue runs one callback at a time) — holding
-   * up every other background callback until the deadline.
-   */
-  async #afterCallbacks(
-    options: FlushOptions | undefined,
-    then: (remainingMs: number) => Promise<FlushResult>,
-  ): Promise<FlushResult> {
-    return then(this.#timeoutMs(options));
-  }
-
-  /**
    * Delivers everything recorded so far, or gives up at the deadline. Resolves with the delivery
    * counters; never rejects. Safe to call from any callback, including an app handler's that runs
-   * on LangChain's background queue.
+   * on LangChain's background queue: that queue is not awaited — this handler's own callbacks never
+   * go on it (`awaitHandlers`), and an app handler on it that calls `flush()` would wait for itself
+   * (the queue runs one callback at a time), holding up every other background callback.
    */
   async flush(options: FlushOptions = {}): Promise<FlushResult> {
     const pipeline = this.#delivery?.pipeline;
     if (!pipeline) return { ...EMPTY_FLUSH };
     try {
-      return await this.#afterCallbacks(options, (remainingMs) => pipeline.flush(remainingMs));
+      return await pipeline.flush(this.#timeoutMs(options));
     } catch (error) {
       this.#logger.debug(`flush failed: ${error instanceof Error ? error.message : error}`);
       return { ...pipeline.stats(), timedOut: true };
@@ -856,11 +835,9 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       return { ...EMPTY_FLUSH };
     }
     try {
-      return await this.#afterCallbacks(options, (remainingMs) => {
-        this.#stopped = true;
-        this.#recorder?.abandonAll("the handler was shut down first");
-        return delivery.shutdown(remainingMs);
-      });
+      this.#stopped = true;
+      this.#recorder?.abandonAll("the handler was shut down first");
+      return await delivery.shutdown(this.#timeoutMs(options));
     } catch (error) {
       this.#stopped = true;
       this.#logger.debug(`shutdown failed: ${error instanceof Error ? error.message : error}`);

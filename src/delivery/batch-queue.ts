@@ -133,15 +133,19 @@ export function partBody(units: readonly Unit[]): { kind: "event" | "batch"; jso
 
 /**
  * A refused part split for another try: around the item the server named (that item alone), or in
- * halves when it named none. Each refusal makes the parts strictly smaller, so splitting ends; one
- * poison item costs about 2·log2(n) extra requests without an index, 2 with one.
+ * halves when it named none. On a request's first refusal with no item named, a session item at
+ * its head goes alone first: the likeliest cause is a server that takes no session items, and one
+ * request tells. Each refusal makes the parts strictly smaller, so splitting ends; one poison item
+ * costs about 2·log2(n) extra requests without an index (one more for the session-first try), 2
+ * with one.
  */
-export function splitRefused(part: Unit[], index: number | undefined): Unit[][] {
+export function splitRefused(part: Unit[], index: number | undefined, firstRefusal = false): Unit[][] {
   if (index !== undefined && Number.isInteger(index) && index >= 0 && index < part.length) {
     return [part.slice(0, index), part.slice(index, index + 1), part.slice(index + 1)].filter(
       (p) => p.length > 0,
     );
   }
+  if (firstRefusal && part[0]?.inlined) return [part.slice(0, 1), part.slice(1)];
   const mid = Math.ceil(part.length / 2);
   return [part.slice(0, mid), part.slice(mid)];
 }

@@ -486,11 +486,7 @@ export class DeliveryPipeline {
         continue;
       }
       if (part.length > 1) {
-        // The likeliest cause first: a server that takes no session items. Its first one alone
-        // tells (one request); after that, halves.
-        const head = part[0] as Unit;
-        const sessionFirst = !split && result.index === undefined && head.inlined !== undefined;
-        parts.unshift(...(sessionFirst ? [[head], part.slice(1)] : splitRefused(part, result.index)));
+        parts.unshift(...splitRefused(part, result.index, !split));
         split = true;
         continue;
       }

@@ -267,8 +267,8 @@ export class SessionGate {
     root.start.session = start;
     root.end = end;
     root.completed = false;
+    // Its state is still "creating": it was taken to ride along, never created.
     session.creator = root;
-    session.state = "creating";
     session.parked = [...events, ...session.parked];
     this.creates.push(session);
     // Sessions still waiting to ride along are created on their own too.
