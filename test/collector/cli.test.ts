@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
 import { HoneyHiveHandler } from "../../src/index.js";
+import { parentChain } from "../helpers/setup.js";
 import { closedPort } from "../helpers/workloads.js";
 
 const CLI = join(import.meta.dirname, "../../src/cli.ts");
@@ -102,15 +103,7 @@ describe("the CLI's key and bounds", () => {
     const { cli, output, url, key } = await startCli(["--port", "0"]);
     try {
       const sid = "cli-deep-session";
-      const events = Array.from({ length: 6_000 }, (_, i) => ({
-        event_type: "chain",
-        event_name: `step${i}`,
-        event_id: `e${i}`,
-        session_id: sid,
-        parent_id: i === 0 ? sid : `e${i - 1}`,
-        inputs: {},
-        start_time: i,
-      }));
+      const events = parentChain(sid, 6_000);
       const res = await fetch(`${url}/v1/events/batch`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },

@@ -13,7 +13,7 @@ import {
   startCollector,
 } from "../../src/collector/index.js";
 import { CollectorStore } from "../../src/collector/store.js";
-import { TEST_KEY, useCollector } from "../helpers/setup.js";
+import { parentChain, TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector({ allowRejections: true });
 
@@ -716,15 +716,7 @@ describe("depth", () => {
   it("a parent_id chain 10,000 deep is served as a tree and printed as text", async () => {
     const sid = "deep-chain-session";
     const depth = 10_000;
-    const events = Array.from({ length: depth }, (_, i) => ({
-      event_type: "chain",
-      event_name: `step${i}`,
-      event_id: `e${i}`,
-      session_id: sid,
-      parent_id: i === 0 ? sid : `e${i - 1}`,
-      inputs: {},
-      start_time: i,
-    }));
+    const events = parentChain(sid, depth);
     expect((await post("/v1/events/batch", { events })).status).toBe(200);
     const res = await fetch(`${hh.collector.url}/v1/sessions/${sid}`);
     expect(res.status).toBe(200);

@@ -19,7 +19,7 @@ import { z } from "zod";
 import { OfflineChatModel } from "../../examples/support/offline-model.js";
 import { type SessionTree, startCollector, type TreeNode } from "../../src/collector/index.js";
 import { chromiumPath, launchChromium, NO_BROWSER_MESSAGE } from "../helpers/browser.js";
-import { TEST_KEY, useCollector } from "../helpers/setup.js";
+import { parentChain, TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
 const artifacts = mkdtempSync(join(tmpdir(), "hh-viewer-"));
@@ -267,18 +267,7 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
   it("shows a parent_id chain 10,000 deep (no recursion in the page)", { timeout: 120_000 }, async () => {
     const sid = "viewer-deep-session";
     const depth = 10_000;
-    await postBatch(
-      Array.from({ length: depth }, (_, i) => ({
-        event_type: "chain",
-        event_name: `step${i}`,
-        event_id: `e${i}`,
-        session_id: sid,
-        parent_id: i === 0 ? sid : `e${i - 1}`,
-        inputs: {},
-        start_time: i,
-        end_time: depth * 2 - i,
-      })),
-    );
+    await postBatch(parentChain(sid, depth).map((e, i) => ({ ...e, end_time: depth * 2 - i })));
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));

@@ -10,9 +10,9 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
-import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { namedWeatherAgent } from "../helpers/agents.js";
 import { ScriptedChatModel } from "../helpers/scripted-model.js";
 import { byName, useCollector } from "../helpers/setup.js";
 
@@ -37,28 +37,6 @@ function weatherAgent() {
 }
 
 const _run = promisify(execFile);
-
-const weather = () =>
-  tool(async ({ city }) => `sunny in ${city}`, {
-    name: "get_weather",
-    description: "Weather for a city",
-    schema: z.object({ city: z.string() }),
-  });
-
-function namedWeatherAgent(name = "weather_agent") {
-  const model = new ScriptedChatModel({
-    model: "gpt-4o-mini",
-    provider: "openai",
-    replies: [
-      {
-        toolCalls: [{ id: "call_w1", name: "get_weather", args: { city: "Oslo" } }],
-        usage: { input: 10, output: 5 },
-      },
-      { content: "It is sunny in Oslo.", usage: { input: 20, output: 6 } },
-    ],
-  });
-  return createAgent({ model, tools: [weather()], name, systemPrompt: "Be brief." });
-}
 
 describe("a LangGraph tool-calling agent", () => {
   it("produces a clean tree: graph → nodes → model / tool, hidden runs left out", async () => {

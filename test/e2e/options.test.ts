@@ -7,22 +7,12 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { HoneyHiveConfigError, HoneyHiveHandler } from "../../src/index.js";
+import { HoneyHiveHandler } from "../../src/index.js";
 import { ScriptedChatModel } from "../helpers/scripted-model.js";
-import { TEST_KEY, useCollector } from "../helpers/setup.js";
+import { configError, TEST_KEY, useCollector } from "../helpers/setup.js";
 import { memoryLogger, smallChain } from "../helpers/workloads.js";
 
 const hh = useCollector();
-
-function configError(make: () => unknown): HoneyHiveConfigError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HoneyHiveConfigError);
-    return error as HoneyHiveConfigError;
-  }
-  throw new Error("expected a HoneyHiveConfigError");
-}
 
 describe("handler options", () => {
   it("the API key is trimmed; whitespace inside it is a config error (and the key is never echoed)", async () => {

@@ -2,37 +2,11 @@
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
+import { DbCredentials, Decimal, fetchFailed } from "../helpers/hostile.js";
 import { ScriptedChatModel } from "../helpers/scripted-model.js";
 import { byName, postedItems, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
-
-class DbCredentials {
-  constructor(
-    public user: string,
-    public password: string,
-  ) {}
-  toJSON() {
-    return { user: this.user, password: "***" };
-  }
-}
-
-class Decimal {
-  d = [1999];
-  e = 1;
-  s = 1;
-  toJSON() {
-    return "19.99";
-  }
-}
-
-function fetchFailed(): TypeError {
-  const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
-    code: "ECONNREFUSED",
-    errno: -111,
-  });
-  return new TypeError("fetch failed", { cause });
-}
 
 describe("through real runs, as the collector receives them", () => {
   it("toJSON is honoured in chain inputs and outputs (no password, Decimal as its string)", async () => {

@@ -3,35 +3,12 @@
  * with status error recorded as an error.
  */
 import { tool } from "@langchain/core/tools";
-import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ScriptedChatModel } from "../helpers/scripted-model.js";
+import { namedWeatherAgent } from "../helpers/agents.js";
 import { byName, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
-
-const weather = () =>
-  tool(async ({ city }) => `sunny in ${city}`, {
-    name: "get_weather",
-    description: "Weather for a city",
-    schema: z.object({ city: z.string() }),
-  });
-
-function namedWeatherAgent(name = "weather_agent") {
-  const model = new ScriptedChatModel({
-    model: "gpt-4o-mini",
-    provider: "openai",
-    replies: [
-      {
-        toolCalls: [{ id: "call_w1", name: "get_weather", args: { city: "Oslo" } }],
-        usage: { input: 10, output: 5 },
-      },
-      { content: "It is sunny in Oslo.", usage: { input: 20, output: 6 } },
-    ],
-  });
-  return createAgent({ model, tools: [weather()], name, systemPrompt: "Be brief." });
-}
 
 describe("tools", () => {
   it("config.tool_name / tool_description / tool_type, outputs.message, metadata.tool_call_id", async () => {

@@ -39,7 +39,8 @@ class Point {
   }
 }
 
-class DbCredentials {
+/** Hides a field from JSON with `toJSON` (a secret must stay hidden). */
+export class DbCredentials {
   constructor(
     public user: string,
     public password: string,
@@ -49,7 +50,8 @@ class DbCredentials {
   }
 }
 
-class Decimal {
+/** A decimal.js-like value whose `toJSON` is its string. */
+export class Decimal {
   d = [1999];
   e = 1;
   s = 1;
@@ -120,7 +122,8 @@ function lyingProxy(): unknown {
   });
 }
 
-function fetchFailed(): Error {
+/** What undici's fetch throws when the connection is refused: a TypeError with a coded cause. */
+export function fetchFailed(): Error {
   const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
     errno: -111,
     code: "ECONNREFUSED",

@@ -3,9 +3,9 @@
  * rejections and uncaught exceptions fail the vitest run (its default): the handler must never
  * produce one.
  */
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { type Collector, startCollector } from "../../src/collector/index.js";
-import { HoneyHiveHandler, type HoneyHiveHandlerOptions } from "../../src/index.js";
+import { HoneyHiveConfigError, HoneyHiveHandler, type HoneyHiveHandlerOptions } from "../../src/index.js";
 import { openApiProblem, schemaFor } from "./openapi.js";
 
 export const TEST_KEY = "hh-test-key-1234567890";
@@ -130,4 +130,28 @@ export function sessionPrecedesEvents(
     if (created) return true;
   }
   return false;
+}
+
+/** Events that form one `parent_id` chain `depth` deep (each the parent of the next): trees that recursion cannot walk. */
+export function parentChain(sessionId: string, depth: number): Record<string, unknown>[] {
+  return Array.from({ length: depth }, (_, i) => ({
+    event_type: "chain",
+    event_name: `step${i}`,
+    event_id: `e${i}`,
+    session_id: sessionId,
+    parent_id: i === 0 ? sessionId : `e${i - 1}`,
+    inputs: {},
+    start_time: i,
+  }));
+}
+
+/** The HoneyHiveConfigError `make` throws (fails the test when it throws nothing, or something else). */
+export function configError(make: () => unknown): HoneyHiveConfigError {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(HoneyHiveConfigError);
+    return error as HoneyHiveConfigError;
+  }
+  throw new Error("expected a HoneyHiveConfigError");
 }

@@ -5,19 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { ENV_VARS, resolveOptions } from "../../src/config/options.js";
 import { HoneyHiveConfigError, HoneyHiveError, HoneyHiveHandler } from "../../src/index.js";
-import { useCollector } from "../helpers/setup.js";
+import { configError, useCollector } from "../helpers/setup.js";
 
 const _hh = useCollector();
-
-function configError(make: () => unknown): HoneyHiveConfigError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HoneyHiveConfigError);
-    return error as HoneyHiveConfigError;
-  }
-  throw new Error("expected a HoneyHiveConfigError");
-}
 
 describe("handler options", () => {
   it("an invalid option throws an error that names it", () => {

@@ -15,39 +15,13 @@ import {
   toJsonText,
 } from "../../src/mapping/to-json.js";
 import { describeError } from "../../src/mapping/values.js";
+import { DbCredentials, Decimal, fetchFailed } from "../helpers/hostile.js";
 
 /** The text and the tree must agree; returns the tree. */
 function convert(value: unknown, limits: SerializeLimits = DEFAULT_LIMITS): unknown {
   const text = toJsonText(value, limits);
   expect(JSON.stringify(toJsonSafe(value, limits))).toBe(text);
   return JSON.parse(text);
-}
-
-class DbCredentials {
-  constructor(
-    public user: string,
-    public password: string,
-  ) {}
-  toJSON() {
-    return { user: this.user, password: "***" };
-  }
-}
-
-class Decimal {
-  d = [1999];
-  e = 1;
-  s = 1;
-  toJSON() {
-    return "19.99";
-  }
-}
-
-function fetchFailed(): TypeError {
-  const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
-    code: "ECONNREFUSED",
-    errno: -111,
-  });
-  return new TypeError("fetch failed", { cause });
 }
 
 describe("toJsonText / toJsonSafe follow JSON where JSON has semantics", () => {
