@@ -107,6 +107,26 @@ function tagsOf(v: unknown): string[] | undefined {
   return Array.isArray(v) ? (v.filter((t) => typeof t === "string") as string[]) : undefined;
 }
 
+/**
+ * What every run start shares: where it attaches, the agent it is inside of, and its event's
+ * metadata (not computed for a run that has no event).
+ */
+function placement(
+  r: Recorder,
+  parentRunId: string | undefined,
+  kind: "chain" | "model" | "tool" | "retriever",
+  name: string,
+  className: string | undefined,
+  metadata: unknown,
+  own?: string,
+  hasEvent = true,
+): { parent: Attachment | undefined; inside: string | undefined; metadata: Dict | undefined } {
+  const parent = r.attachPoint(parentRunId);
+  const md = asDict(metadata);
+  const inside = agentInside(parent?.agentScope, own, md);
+  return { parent, inside, metadata: hasEvent ? runMetadata(kind, name, className, md, inside) : undefined };
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v ? v : undefined;
 }
@@ -291,20 +311,18 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       // The prompt template's variables sit beside chat_history (HoneyHive fills {{var}} from inputs).
       const template = this.#links.templateFor(parentRunId, input);
       const own = kind === "chat" ? { chat_history: input } : { prompt: input };
-      const parent = r.attachPoint(parentRunId);
-      const md = asDict(metadata);
-      const inside = agentInside(parent?.agentScope, undefined, md);
+      const at = placement(r, parentRunId, "model", runName_, className, metadata);
       r.start({
         runId,
-        parent,
+        parent: at.parent,
         kind,
         name: runName_,
         className,
         inputs: template ? { ...template.variables, ...own } : own,
         tags: eventTags(tagsOf(tags)),
-        metadata: runMetadata("model", runName_, className, md, inside),
+        metadata: at.metadata,
         invocationParams: asDict(asDict(extraParams)?.invocation_params),
-        agentScope: inside,
+        agentScope: at.inside,
         startConfig: template ? { template: template.template } : undefined,
       });
     });
@@ -357,27 +375,31 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       const hidden = t?.includes(HIDDEN_TAG) ?? false;
       const runName_ = runName(chain, name, "chain");
       const className = serializedClass(chain);
-      const parent = r.attachPoint(parentRunId);
-      const md = asDict(metadata);
-      const agent = ownAgent(runName_, className, md);
-      const inside = agentInside(parent?.agentScope, agent, md);
+      const agent = ownAgent(runName_, className, asDict(metadata));
+      // A hidden run with a parent has no event: only the agent scope it passes on matters.
+      const at = placement(
+        r,
+        parentRunId,
+        "chain",
+        runName_,
+        className,
+        metadata,
+        agent,
+        !(hidden && parentRunId !== undefined),
+      );
       r.start({
         runId,
-        parent,
+        parent: at.parent,
         kind: "chain",
         name: runName_,
         className,
         // A hidden run's inputs are never sent (LangGraph's writers and branches: most of a graph's runs).
         inputs: hidden ? undefined : chainValue(inputs),
         tags: eventTags(t),
-        // A hidden run with a parent has no event: only the agent scope it passes on matters.
-        metadata:
-          hidden && parentRunId !== undefined
-            ? undefined
-            : runMetadata("chain", runName_, className, md, inside),
+        metadata: at.metadata,
         hidden,
         defersInputs: asDict(extra)?.lc_defers_inputs === true,
-        agentScope: agent ?? inside,
+        agentScope: agent ?? at.inside,
         // `config.agent_name` of an agent's own chain event (honeyhive-event-schema.md CHAIN).
         startConfig: agent === undefined ? undefined : { agent_name: agent },
         prompt: runType === "prompt" ? promptStart(parentRunId, chain, inputs) : undefined,
@@ -432,20 +454,18 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
       const runName_ = runName(tool, name, "tool");
       const className = serializedClass(tool);
       const callId = str(toolCallId);
-      const parent = r.attachPoint(parentRunId);
-      const md = asDict(metadata);
-      const inside = agentInside(parent?.agentScope, undefined, md);
+      const at = placement(r, parentRunId, "tool", runName_, className, metadata);
       r.start({
         runId,
-        parent,
+        parent: at.parent,
         kind: "tool",
         name: runName_,
         className,
         inputs: toolInputs(input),
         tags: eventTags(tagsOf(tags)),
-        metadata: runMetadata("tool", runName_, className, md, inside),
+        metadata: at.metadata,
         toolCallId: callId,
-        agentScope: inside,
+        agentScope: at.inside,
         startConfig: this.#links.toolConfig(runName_, tool, callId),
       });
     });
@@ -484,19 +504,17 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#guard("handleRetrieverStart", (r) => {
       const runName_ = runName(retriever, name, "retriever");
       const className = serializedClass(retriever);
-      const parent = r.attachPoint(parentRunId);
-      const md = asDict(metadata);
-      const inside = agentInside(parent?.agentScope, undefined, md);
+      const at = placement(r, parentRunId, "retriever", runName_, className, metadata);
       r.start({
         runId,
-        parent,
+        parent: at.parent,
         kind: "retriever",
         name: runName_,
         className,
         inputs: { query },
         tags: eventTags(tagsOf(tags)),
-        metadata: runMetadata("retriever", runName_, className, md, inside),
-        agentScope: inside,
+        metadata: at.metadata,
+        agentScope: at.inside,
       });
     });
   }
