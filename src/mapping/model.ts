@@ -149,7 +149,13 @@ function readUsage(u: unknown): Usage | undefined {
     // OpenAI: prompt_tokens already includes cached tokens.
     usage.input = num(u.prompt_tokens);
     usage.output = num(u.completion_tokens);
-    usage.total = num(u.total_tokens);
+    // OpenAI defines total_tokens as prompt + completion. A reported total that says otherwise is
+    // LangChain summing the numbers of several streamed chunks' response_metadata (ChatGroq: the
+    // finish chunk's x_groq.usage and the include_usage chunk both carry a total).
+    usage.total =
+      usage.input !== undefined && usage.output !== undefined
+        ? usage.input + usage.output
+        : num(u.total_tokens);
     usage.cacheRead = num(promptDetails?.cached_tokens);
     usage.reasoning = num(completionDetails?.reasoning_tokens);
   } else if (num(u.promptTokens) !== undefined || num(u.completionTokens) !== undefined) {
