@@ -4,7 +4,7 @@
  * finish reason, cost) read from every place LangChain and the providers put them.
  */
 import { asChatMessage, type Dict, isObject } from "./langchain-objects.js";
-import { honeyHiveProvider } from "./providers.js";
+import { answeringProvider } from "./providers.js";
 
 /** `invocation_params` keys that are not request parameters. */
 const NOT_PARAMS = new Set(["callbacks", "signal", "configurable", "runName", "runId", "recursionLimit"]);
@@ -40,7 +40,7 @@ export function modelConfig(
   const model = firstString(requestedModel(invocationParams, metadata), responseModel(responseMetadata));
   if (model) config.model = model;
   // ls_provider is absent here when LangChain only derived it from the class name (handler start).
-  const provider = honeyHiveProvider(metadata?.ls_provider);
+  const provider = answeringProvider(metadata?.ls_provider, responseMetadata?.model_provider);
   if (provider) config.provider = provider;
   // Fill the common parameters LangChain reports only through ls_* metadata.
   if (config.temperature === undefined && typeof metadata?.ls_temperature === "number")

@@ -136,6 +136,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
       { role: "tool", content: "sunny in Oslo", name: "get_weather", tool_call_id: "call_w1" },
     ]);
     expect(second?.outputs).toEqual({ role: "assistant", content: "It is sunny in Oslo." });
+    expect(second?.config).toMatchObject({ model: c.requested, provider: c.provider });
     expect(second?.metadata).toMatchObject({ response_model: c.answered, prompt_tokens: 70, completion_tokens: 8 });
   });
 
