@@ -65,9 +65,28 @@ function requestedModel(invocationParams: Dict | undefined, metadata: Dict | und
   );
 }
 
-/** The model that answered, as the provider reported it. */
-function responseModel(responseMetadata: Dict | undefined): string | undefined {
-  return firstString(responseMetadata?.model_name, responseMetadata?.model, responseMetadata?.modelId);
+/**
+ * The model that answered, as the provider reported it. Streamed, LangChain concatenates the
+ * string fields of the chunks' `response_metadata` (Mistral names the model on every chunk:
+ * "m…m…m…"), while a generation's `generationInfo` is merged key by key, so that is read first;
+ * where only the concatenation is left (the stream-events path), a name repeated whole is read once.
+ */
+function responseModel(responseMetadata: Dict | undefined, generationInfo?: Dict): string | undefined {
+  const answered = firstString(
+    generationInfo?.model_name,
+    generationInfo?.model,
+    responseMetadata?.model_name,
+    responseMetadata?.model,
+    responseMetadata?.modelId,
+  );
+  return answered === undefined ? undefined : unrepeated(answered);
+}
+
+/** `s` without exact repetition: the shortest `u` with `s === u.repeat(k)`, k ≥ 1. */
+function unrepeated(s: string): string {
+  // The first place `s` occurs again inside `s + s` is its shortest period (it divides s.length).
+  const period = (s + s).indexOf(s, 1);
+  return period < s.length ? s.slice(0, period) : s;
 }
 
 interface Generation {
@@ -270,7 +289,7 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.finishReason,
   );
   if (finish) out.finish_reason = finish;
-  const answered = responseModel(rm);
+  const answered = responseModel(rm, info);
   if (answered) out.response_model = answered;
   return out;
 }
