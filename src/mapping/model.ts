@@ -287,6 +287,8 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.stop_reason,
     rm?.stopReason,
     rm?.finishReason,
+    // Ollama's last NDJSON line.
+    rm?.done_reason,
   );
   if (finish) out.finish_reason = finish;
   const answered = responseModel(rm, info);
