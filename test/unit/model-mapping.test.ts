@@ -4,7 +4,15 @@ import { modelEnd } from "../../src/mapping/model.js";
 
 /** An LLMResult with one chat generation. */
 const result = (responseMetadata: Record<string, unknown>, generationInfo?: Record<string, unknown>) => ({
-  generations: [[{ text: "hi", generationInfo, message: { type: "ai", content: "hi", response_metadata: responseMetadata } }]],
+  generations: [
+    [
+      {
+        text: "hi",
+        generationInfo,
+        message: { type: "ai", content: "hi", response_metadata: responseMetadata },
+      },
+    ],
+  ],
 });
 
 describe("response_model of a streamed run", () => {
@@ -17,13 +25,20 @@ describe("response_model of a streamed run", () => {
 
   it("prefers generationInfo, which LangChain merges key by key", () => {
     // A concatenation that is no exact repetition (one chunk named the model differently).
-    const end = modelEnd(result({ model_name: "m-1m-1m-1-0125" }, { model_name: "m-1" }), true, undefined, undefined);
+    const end = modelEnd(
+      result({ model_name: "m-1m-1m-1-0125" }, { model_name: "m-1" }),
+      true,
+      undefined,
+      undefined,
+    );
     expect(end.metadata.response_model).toBe("m-1");
   });
 
   it("leaves names that are not a repetition as they are", () => {
     for (const name of ["gpt-4o", "llama3.1:8b-instruct-q4_K_M", "o1", "gpt-4o-2024-08-06"]) {
-      expect(modelEnd(result({ model_name: name }), true, undefined, undefined).metadata.response_model).toBe(name);
+      expect(modelEnd(result({ model_name: name }), true, undefined, undefined).metadata.response_model).toBe(
+        name,
+      );
     }
   });
 });

@@ -5,7 +5,8 @@
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatDeepSeek } from "@langchain/deepseek";
 import { describe, expect, it } from "vitest";
-import { modelEvents, openAICompatibleCases } from "../../helpers/providers/openai-compatible-suite.js";
+import { modelEvents } from "../../helpers/providers/events.js";
+import { openAICompatibleCases } from "../../helpers/providers/openai-compatible-suite.js";
 import { completion, completionStream } from "../../helpers/providers/openai-wire.js";
 import { useCollector } from "../../helpers/setup.js";
 
@@ -35,7 +36,14 @@ describe("DeepSeek", () => {
   describe("reasoning_content", () => {
     const invokeWithReasoning = async () => {
       const handler = hh.handler();
-      fake().reply(completion({ model: ANSWERED, content: "Hello!", reasoningContent: THINKING, usage: { prompt: 10, completion: 20, reasoning: 12 } }));
+      fake().reply(
+        completion({
+          model: ANSWERED,
+          content: "Hello!",
+          reasoningContent: THINKING,
+          usage: { prompt: 10, completion: 20, reasoning: 12 },
+        }),
+      );
       const reply = await deepseek(fake().url).invoke("Hi", { callbacks: [handler] });
       await handler.flush();
       return { reply, ev: modelEvents(hh)[0] };
@@ -47,7 +55,11 @@ describe("DeepSeek", () => {
       expect(reply.additional_kwargs.reasoning_content).toBe(THINKING);
       expect(ev?.outputs?.content).toBe("Hello!");
       expect(JSON.stringify(ev?.outputs?.content)).not.toContain(THINKING);
-      expect(ev?.metadata).toMatchObject({ response_model: ANSWERED, reasoning_tokens: 12, completion_tokens: 20 });
+      expect(ev?.metadata).toMatchObject({
+        response_model: ANSWERED,
+        reasoning_tokens: 12,
+        completion_tokens: 20,
+      });
     });
 
     // enabled after the reasoning mapping lands
@@ -58,7 +70,14 @@ describe("DeepSeek", () => {
 
     it("stream: reasoning chunks reach the app; content is the answer alone", async () => {
       const handler = hh.handler();
-      fake().reply(completionStream({ model: ANSWERED, content: "Hello!", reasoningContent: THINKING, usage: { prompt: 10, completion: 20 } }));
+      fake().reply(
+        completionStream({
+          model: ANSWERED,
+          content: "Hello!",
+          reasoningContent: THINKING,
+          usage: { prompt: 10, completion: 20 },
+        }),
+      );
       let reply: AIMessageChunk | undefined;
       for await (const chunk of await deepseek(fake().url).stream("Hi", { callbacks: [handler] })) {
         reply = reply ? reply.concat(chunk) : chunk;
@@ -68,7 +87,11 @@ describe("DeepSeek", () => {
       await handler.flush();
       const [ev] = modelEvents(hh);
       expect(ev?.outputs?.content).toBe("Hello!");
-      expect(ev?.metadata).toMatchObject({ response_model: ANSWERED, prompt_tokens: 10, completion_tokens: 20 });
+      expect(ev?.metadata).toMatchObject({
+        response_model: ANSWERED,
+        prompt_tokens: 10,
+        completion_tokens: 20,
+      });
       expect(typeof ev?.metrics?.ttft_ms).toBe("number");
     });
   });

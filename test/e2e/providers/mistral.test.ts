@@ -3,9 +3,13 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatMistralAI } from "@langchain/mistralai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { modelEvents } from "../../helpers/providers/events.js";
 import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
-import { mistralCompletion, mistralRateLimited, mistralStream } from "../../helpers/providers/mistral-wire.js";
-import { modelEvents } from "../../helpers/providers/openai-compatible-suite.js";
+import {
+  mistralCompletion,
+  mistralRateLimited,
+  mistralStream,
+} from "../../helpers/providers/mistral-wire.js";
 import { toolRound, weather } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
@@ -21,15 +25,22 @@ const ANSWERED = "mistral-large-2411";
 
 // ChatMistralAI's option is `serverURL` (the SDK appends /v1/chat/completions); its own retries
 // are LangChain's AsyncCaller, turned off with maxRetries.
-const mistral = () => new ChatMistralAI({ model: REQUESTED, apiKey: "fake", serverURL: fake.url, maxRetries: 0 });
+const mistral = () =>
+  new ChatMistralAI({ model: REQUESTED, apiKey: "fake", serverURL: fake.url, maxRetries: 0 });
 
 const CALL_ID = "w1Xk9Pq2a";
-const call = { id: CALL_ID, type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } };
+const call = {
+  id: CALL_ID,
+  type: "function",
+  function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+};
 
 describe("Mistral", () => {
   it("invoke: requested vs answered model, provider, tokens, finish reason", async () => {
     const handler = hh.handler();
-    fake.reply(mistralCompletion({ model: ANSWERED, content: "Bonjour.", usage: { prompt: 12, completion: 3 } }));
+    fake.reply(
+      mistralCompletion({ model: ANSWERED, content: "Bonjour.", usage: { prompt: 12, completion: 3 } }),
+    );
     const reply = await mistral().invoke("Hi", { callbacks: [handler] });
     expect(fake.requests.at(-1)?.path).toBe("/v1/chat/completions");
     expect(reply.content).toBe("Bonjour.");
@@ -53,7 +64,13 @@ describe("Mistral", () => {
 
   it("stream: response_model is the answered model once, not once per chunk; usage; TTFT", async () => {
     const handler = hh.handler();
-    fake.reply(mistralStream({ model: ANSWERED, content: "un deux trois quatre", usage: { prompt: 9, completion: 4 } }));
+    fake.reply(
+      mistralStream({
+        model: ANSWERED,
+        content: "un deux trois quatre",
+        usage: { prompt: 9, completion: 4 },
+      }),
+    );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await mistral().stream("count", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
@@ -67,7 +84,12 @@ describe("Mistral", () => {
     const [ev] = modelEvents(hh);
     expect(ev?.config).toMatchObject({ model: REQUESTED, provider: "mistral" });
     expect(ev?.metadata?.response_model).toBe(ANSWERED);
-    expect(ev?.metadata).toMatchObject({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13, finish_reason: "stop" });
+    expect(ev?.metadata).toMatchObject({
+      prompt_tokens: 9,
+      completion_tokens: 4,
+      total_tokens: 13,
+      finish_reason: "stop",
+    });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "un deux trois quatre" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
   });
@@ -99,7 +121,9 @@ describe("Mistral", () => {
     }
     const other = new StreamEventsConsumer();
     const handler = hh.handler();
-    fake.reply(mistralStream({ model: ANSWERED, content: "un deux trois", usage: { prompt: 9, completion: 3 } }));
+    fake.reply(
+      mistralStream({ model: ANSWERED, content: "un deux trois", usage: { prompt: 9, completion: 3 } }),
+    );
     const reply = await mistral().invoke("count", { callbacks: [handler, other] });
     expect(reply.text).toBe("un deux trois");
     expect(other.events).toBeGreaterThan(0);
@@ -112,11 +136,21 @@ describe("Mistral", () => {
   it("tool round: the tool call, the tool message, the answer; the second call's chat_history", async () => {
     const handler = hh.handler();
     fake.reply(
-      mistralCompletion({ model: ANSWERED, toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }], usage: { prompt: 50, completion: 10 } }),
-      mistralCompletion({ model: ANSWERED, content: "Il fait beau à Oslo.", usage: { prompt: 70, completion: 8 } }),
+      mistralCompletion({
+        model: ANSWERED,
+        toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }],
+        usage: { prompt: 50, completion: 10 },
+      }),
+      mistralCompletion({
+        model: ANSWERED,
+        content: "Il fait beau à Oslo.",
+        usage: { prompt: 70, completion: 8 },
+      }),
     );
     const round = await toolRound(mistral(), [handler]);
-    expect(round.first.tool_calls).toEqual([{ id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" }]);
+    expect(round.first.tool_calls).toEqual([
+      { id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
+    ]);
     expect(round.second.content).toBe("Il fait beau à Oslo.");
     expect(fake.requests.at(-1)?.body?.messages).toContainEqual(
       expect.objectContaining({ role: "tool", content: "sunny in Oslo", tool_call_id: CALL_ID }),
@@ -137,18 +171,32 @@ describe("Mistral", () => {
 
   it("streamed tool call: one tool call in outputs, response_model once", async () => {
     const handler = hh.handler();
-    fake.reply(mistralStream({ model: ANSWERED, toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }], usage: { prompt: 40, completion: 9 } }));
+    fake.reply(
+      mistralStream({
+        model: ANSWERED,
+        toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }],
+        usage: { prompt: 40, completion: 9 },
+      }),
+    );
     let reply: AIMessageChunk | undefined;
-    for await (const chunk of await mistral().bindTools([weather]).stream("Weather in Oslo?", { callbacks: [handler] })) {
+    for await (const chunk of await mistral()
+      .bindTools([weather])
+      .stream("Weather in Oslo?", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
     }
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
-    expect(reply?.tool_calls).toEqual([{ id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" }]);
+    expect(reply?.tool_calls).toEqual([
+      { id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
+    ]);
     await handler.flush();
 
     const [ev] = modelEvents(hh);
     expect(ev?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
-    expect(ev?.metadata).toMatchObject({ response_model: ANSWERED, finish_reason: "tool_calls", prompt_tokens: 40 });
+    expect(ev?.metadata).toMatchObject({
+      response_model: ANSWERED,
+      finish_reason: "tool_calls",
+      prompt_tokens: 40,
+    });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
   });
 

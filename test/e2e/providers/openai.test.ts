@@ -2,13 +2,14 @@
  * `@langchain/openai` (ChatOpenAI, chat completions) against a local fake of OpenAI's API: what the
  * package parsed first (so a wrong fake fails loudly), then what the collector received.
  */
-import { AIMessageChunk } from "@langchain/core/messages";
+import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { modelEvents } from "../../helpers/providers/events.js";
 import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
 import { completion, completionStream, rateLimited } from "../../helpers/providers/openai-wire.js";
-import { toolRound } from "../../helpers/providers/tool-round.js";
+import { toolRound, weather } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
@@ -31,12 +32,6 @@ const openai = (fields: Record<string, unknown> = {}) =>
     ...fields,
   });
 
-async function modelEvents() {
-  return hh.collector.events
-    .filter((e) => e.event_type === "model")
-    .sort((a, b) => (a.start_time as number) - (b.start_time as number));
-}
-
 const usage = { prompt: 120, completion: 30, cached: 100, reasoning: 12 };
 
 describe("OpenAI (chat completions)", () => {
@@ -54,7 +49,7 @@ describe("OpenAI (chat completions)", () => {
     expect(reply.response_metadata.model_name).toBe(ANSWERED);
     await handler.flush();
 
-    const [ev] = await modelEvents();
+    const [ev] = modelEvents(hh);
     expect(ev?.event_name).toBe("ChatOpenAI");
     expect(ev?.config).toMatchObject({ model: REQUESTED, provider: "openai", temperature: 0 });
     expect(ev?.metadata).toMatchObject({
@@ -74,18 +69,23 @@ describe("OpenAI (chat completions)", () => {
 
   it("stream with stream_options.include_usage: one answered model, usage from the usage chunk, TTFT", async () => {
     const handler = hh.handler();
-    fake.reply(completionStream({ model: ANSWERED, content: "one two three four", usage, openingPauseMs: 60 }));
+    fake.reply(
+      completionStream({ model: ANSWERED, content: "one two three four", usage, openingPauseMs: 60 }),
+    );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await openai({ streamUsage: true }).stream("count", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
     }
-    expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(fake.requests.at(-1)?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(reply?.content).toBe("one two three four");
     expect(reply?.usage_metadata).toMatchObject({ input_tokens: 120, output_tokens: 30 });
     expect(reply?.usage_metadata?.input_token_details?.cache_read).toBe(100);
     await handler.flush();
 
-    const [ev] = await modelEvents();
+    const [ev] = modelEvents(hh);
     expect(ev?.config).toMatchObject({ model: REQUESTED, provider: "openai" });
     expect(ev?.metadata).toMatchObject({
       response_model: ANSWERED,
@@ -118,14 +118,17 @@ describe("OpenAI (chat completions)", () => {
     expect(round.second.content).toBe("It is sunny in Oslo.");
     // The package sent the tool definition and the tool's result back.
     expect(fake.requests.at(-2)?.body?.tools).toEqual([
-      expect.objectContaining({ type: "function", function: expect.objectContaining({ name: "get_weather" }) }),
+      expect.objectContaining({
+        type: "function",
+        function: expect.objectContaining({ name: "get_weather" }),
+      }),
     ]);
     expect(fake.requests.at(-1)?.body?.messages).toContainEqual(
       expect.objectContaining({ role: "tool", content: "sunny in Oslo", tool_call_id: "call_w1" }),
     );
     await handler.flush();
 
-    const [first, second] = await modelEvents();
+    const [first, second] = modelEvents(hh);
     expect(first?.outputs).toEqual({
       role: "assistant",
       content: "",
@@ -134,7 +137,9 @@ describe("OpenAI (chat completions)", () => {
       ],
     });
     expect(first?.metadata?.finish_reason).toBe("tool_calls");
-    expect((first?.config?.tools as { function: { name: string } }[])[0]?.function.name).toBe("get_weather");
+    expect((first?.config?.tools as { function: { name: string } }[] | undefined)?.[0]?.function.name).toBe(
+      "get_weather",
+    );
     const toolEvent = hh.collector.events.find((e) => e.event_type === "tool");
     expect(toolEvent?.event_name).toBe("get_weather");
     expect(toolEvent?.outputs).toEqual({ message: "sunny in Oslo" });
@@ -145,14 +150,22 @@ describe("OpenAI (chat completions)", () => {
         role: "assistant",
         content: "",
         tool_calls: [
-          { id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } },
+          {
+            id: "call_w1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+          },
         ],
       },
       // The ToolMessage a tool() returns carries the tool's name.
       { role: "tool", content: "sunny in Oslo", name: "get_weather", tool_call_id: "call_w1" },
     ]);
     expect(second?.outputs).toEqual({ role: "assistant", content: "It is sunny in Oslo." });
-    expect(second?.metadata).toMatchObject({ response_model: ANSWERED, prompt_tokens: 70, finish_reason: "stop" });
+    expect(second?.metadata).toMatchObject({
+      response_model: ANSWERED,
+      prompt_tokens: 70,
+      finish_reason: "stop",
+    });
   });
 
   it("streamed tool call: tool-call chunks become one tool call in outputs", async () => {
@@ -164,7 +177,6 @@ describe("OpenAI (chat completions)", () => {
         usage: { prompt: 40, completion: 9 },
       }),
     );
-    const { weather } = await import("../../helpers/providers/tool-round.js");
     let reply: AIMessageChunk | undefined;
     const model = openai({ streamUsage: true }).bindTools([weather]);
     for await (const chunk of await model.stream("Weather in Bergen?", { callbacks: [handler] })) {
@@ -176,12 +188,16 @@ describe("OpenAI (chat completions)", () => {
     ]);
     await handler.flush();
 
-    const [ev] = await modelEvents();
+    const [ev] = modelEvents(hh);
     expect(ev?.outputs).toEqual({
       role: "assistant",
       content: "",
       tool_calls: [
-        { id: "call_s1", type: "function", function: { name: "get_weather", arguments: '{"city":"Bergen"}' } },
+        {
+          id: "call_s1",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"city":"Bergen"}' },
+        },
       ],
     });
     expect(ev?.metadata).toMatchObject({
@@ -207,11 +223,15 @@ describe("OpenAI (chat completions)", () => {
     });
     await handler.flush();
 
-    const [ev] = await modelEvents();
+    const [ev] = modelEvents(hh);
     expect(ev?.config).toMatchObject({ model: REQUESTED, provider: "openai" });
     expect(ev?.config?.response_format).toMatchObject({ type: "json_schema" });
     expect(ev?.outputs).toMatchObject({ role: "assistant", content: answer });
-    expect(ev?.metadata).toMatchObject({ response_model: ANSWERED, prompt_tokens: 60, completion_tokens: 12 });
+    expect(ev?.metadata).toMatchObject({
+      response_model: ANSWERED,
+      prompt_tokens: 60,
+      completion_tokens: 12,
+    });
   });
 
   it("a 429: the app gets the package's own error, the event records it, nothing more from us", async () => {
@@ -228,7 +248,7 @@ describe("OpenAI (chat completions)", () => {
     expect(String((error as Error).message)).toContain("Rate limit reached");
     await handler.flush();
 
-    const [ev] = await modelEvents();
+    const [ev] = modelEvents(hh);
     expect(ev?.error).toMatch(/^\w+: .*Rate limit reached/);
     expect(ev?.error).toContain((error as Error).name);
     expect(ev?.config).toMatchObject({ model: REQUESTED, provider: "openai" });

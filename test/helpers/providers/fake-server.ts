@@ -74,7 +74,8 @@ export async function startFakeProvider(): Promise<FakeProviderServer> {
     for (const [i, piece] of reply.body.entries()) {
       res.write(piece);
       await tick();
-      if (i === 0 && reply.pauseAfterFirstMs) await new Promise((r) => setTimeout(r, reply.pauseAfterFirstMs));
+      if (i === 0 && reply.pauseAfterFirstMs)
+        await new Promise((r) => setTimeout(r, reply.pauseAfterFirstMs));
     }
     res.end();
   });

@@ -39,7 +39,12 @@ export function mistralCompletion(a: MistralAnswer): FakeReply {
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: a.content ?? "", tool_calls: toolCallsOf(a) ?? null, prefix: false },
+        message: {
+          role: "assistant",
+          content: a.content ?? "",
+          tool_calls: toolCallsOf(a) ?? null,
+          prefix: false,
+        },
         finish_reason: finishOf(a),
       },
     ],
@@ -66,5 +71,14 @@ export function mistralStream(a: MistralAnswer): FakeReply {
 
 /** Mistral's 429 body. */
 export function mistralRateLimited(): FakeReply {
-  return json({ object: "error", message: "Requests rate limit exceeded", type: "rate_limited", param: null, code: "1300" }, 429);
+  return json(
+    {
+      object: "error",
+      message: "Requests rate limit exceeded",
+      type: "rate_limited",
+      param: null,
+      code: "1300",
+    },
+    429,
+  );
 }

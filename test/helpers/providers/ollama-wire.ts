@@ -24,7 +24,12 @@ export function ollamaChat(a: OllamaAnswer): FakeReply {
   for (const p of a.thinking?.match(/\S+\s*|\s+/g) ?? []) lines.push(line({ content: "", thinking: p }));
   for (const p of a.content?.match(/\S+\s*|\s+/g) ?? []) lines.push(line({ content: p }));
   if (a.toolCalls?.length) {
-    lines.push(line({ content: "", tool_calls: a.toolCalls.map((t) => ({ function: { name: t.name, arguments: t.arguments } })) }));
+    lines.push(
+      line({
+        content: "",
+        tool_calls: a.toolCalls.map((t) => ({ function: { name: t.name, arguments: t.arguments } })),
+      }),
+    );
   }
   lines.push(
     line(

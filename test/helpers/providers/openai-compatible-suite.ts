@@ -4,12 +4,12 @@
  * test file calls this with its package's model and names, and adds what only it has.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { AIMessageChunk } from "@langchain/core/messages";
+import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { StoredEvent } from "../../../src/collector/index.js";
 import type { CollectorFixture } from "../setup.js";
+import { modelEvents } from "./events.js";
 import { type FakeProviderServer, startFakeProvider } from "./fake-server.js";
-import { type CompletionAnswer, completion, completionStream } from "./openai-wire.js";
+import { type CompletionAnswer, completion, completionStream, rateLimited } from "./openai-wire.js";
 import { toolRound, weather } from "./tool-round.js";
 
 export interface OpenAICompatibleCase {
@@ -30,12 +30,11 @@ export interface OpenAICompatibleCase {
    * streamed sets none: it leaves usage in `response_metadata.usage`.
    */
   streamedUsage?(reply: AIMessageChunk | undefined): void;
-}
-
-export function modelEvents(hh: CollectorFixture): StoredEvent[] {
-  return hh.collector.events
-    .filter((e) => e.event_type === "model")
-    .sort((a, b) => (a.start_time as number) - (b.start_time as number));
+  /**
+   * Where the package put the cached (100) and reasoning (12) token counts of an invoke; by default
+   * `usage_metadata`'s details. ChatGroq leaves them in `response_metadata.usage`.
+   */
+  tokenDetails?(reply: AIMessage): void;
 }
 
 /** Registers the shared cases in the calling `describe`; returns the fake so the file can add its own. */
@@ -80,9 +79,53 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     expect(ev?.metrics?.ttft_ms).toBeUndefined();
   });
 
+  it("invoke: cached and reasoning token details", async () => {
+    const handler = c.hh.handler();
+    fake().reply(
+      completion(
+        answer({ content: "Done.", usage: { prompt: 120, completion: 30, cached: 100, reasoning: 12 } }),
+      ),
+    );
+    const reply = (await model().invoke("Hi", { callbacks: [handler] })) as AIMessage;
+    if (c.tokenDetails) c.tokenDetails(reply);
+    else {
+      expect(reply.usage_metadata?.input_token_details?.cache_read).toBe(100);
+      expect(reply.usage_metadata?.output_token_details?.reasoning).toBe(12);
+    }
+    await handler.flush();
+    const [ev] = modelEvents(c.hh);
+    expect(ev?.metadata).toMatchObject({
+      prompt_tokens: 120,
+      completion_tokens: 30,
+      total_tokens: 150,
+      cache_read_input_tokens: 100,
+      reasoning_tokens: 12,
+    });
+  });
+
+  it("a 429: the app gets the package's own error, the event records it", async () => {
+    const handler = c.hh.handler();
+    fake().reply(rateLimited());
+    const error = await model()
+      .invoke("Hi", { callbacks: [handler] })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain("Rate limit reached");
+    await handler.flush();
+    const [ev] = modelEvents(c.hh);
+    expect(ev?.error).toBe(`${(error as Error).name}: ${(error as Error).message}`);
+    expect(ev?.config).toMatchObject({ model: c.requested });
+    expect(ev?.outputs).toEqual({});
+  });
+
   it("stream: the full text, one answered model, usage, TTFT", async () => {
     const handler = c.hh.handler();
-    fake().reply(completionStream(answer({ content: "one two three four", usage: { prompt: 9, completion: 4 } })));
+    fake().reply(
+      completionStream(answer({ content: "one two three four", usage: { prompt: 9, completion: 4 } })),
+    );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await model().stream("count", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
@@ -127,7 +170,11 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     await handler.flush();
 
     const [first, second] = modelEvents(c.hh);
-    const call = { id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } };
+    const call = {
+      id: "call_w1",
+      type: "function",
+      function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+    };
     expect(first?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(first?.metadata?.finish_reason).toBe("tool_calls");
     expect(second?.inputs?.chat_history).toEqual([
@@ -137,7 +184,11 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     ]);
     expect(second?.outputs).toEqual({ role: "assistant", content: "It is sunny in Oslo." });
     expect(second?.config).toMatchObject({ model: c.requested, provider: c.provider });
-    expect(second?.metadata).toMatchObject({ response_model: c.answered, prompt_tokens: 70, completion_tokens: 8 });
+    expect(second?.metadata).toMatchObject({
+      response_model: c.answered,
+      prompt_tokens: 70,
+      completion_tokens: 8,
+    });
   });
 
   it("streamed tool call: the tool-call chunks become one tool call in outputs", async () => {
@@ -167,7 +218,11 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
       role: "assistant",
       content: "",
       tool_calls: [
-        { id: "call_s1", type: "function", function: { name: "get_weather", arguments: '{"city":"Bergen"}' } },
+        {
+          id: "call_s1",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"city":"Bergen"}' },
+        },
       ],
     });
     expect(ev?.metadata).toMatchObject({ response_model: c.answered, finish_reason: "tool_calls" });

@@ -3,9 +3,10 @@
  * model answers with the tool's result in its history. Written once so each provider file only
  * scripts its own wire format.
  */
+
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
-import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 
