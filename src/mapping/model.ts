@@ -4,7 +4,7 @@
  * finish reason, cost) read from every place LangChain and the providers put them.
  */
 import { asChatMessage, type Dict, isObject } from "./langchain-objects.js";
-import { honeyHiveProvider } from "./providers.js";
+import { answeringProvider } from "./providers.js";
 
 /** `invocation_params` keys that are not request parameters. */
 const NOT_PARAMS = new Set(["callbacks", "signal", "configurable", "runName", "runId", "recursionLimit"]);
@@ -40,7 +40,7 @@ export function modelConfig(
   const model = firstString(requestedModel(invocationParams, metadata), responseModel(responseMetadata));
   if (model) config.model = model;
   // ls_provider is absent here when LangChain only derived it from the class name (handler start).
-  const provider = honeyHiveProvider(metadata?.ls_provider);
+  const provider = answeringProvider(metadata?.ls_provider, responseMetadata?.model_provider);
   if (provider) config.provider = provider;
   // Fill the common parameters LangChain reports only through ls_* metadata.
   if (config.temperature === undefined && typeof metadata?.ls_temperature === "number")
@@ -65,9 +65,28 @@ function requestedModel(invocationParams: Dict | undefined, metadata: Dict | und
   );
 }
 
-/** The model that answered, as the provider reported it. */
-function responseModel(responseMetadata: Dict | undefined): string | undefined {
-  return firstString(responseMetadata?.model_name, responseMetadata?.model, responseMetadata?.modelId);
+/**
+ * The model that answered, as the provider reported it. Streamed, LangChain concatenates the
+ * string fields of the chunks' `response_metadata` (Mistral names the model on every chunk:
+ * "m…m…m…"), while a generation's `generationInfo` is merged key by key, so that is read first;
+ * where only the concatenation is left (the stream-events path), a name repeated whole is read once.
+ */
+function responseModel(responseMetadata: Dict | undefined, generationInfo?: Dict): string | undefined {
+  const answered = firstString(
+    generationInfo?.model_name,
+    generationInfo?.model,
+    responseMetadata?.model_name,
+    responseMetadata?.model,
+    responseMetadata?.modelId,
+  );
+  return answered === undefined ? undefined : unrepeated(answered);
+}
+
+/** `s` without exact repetition: the shortest `u` with `s === u.repeat(k)`, k ≥ 1. */
+function unrepeated(s: string): string {
+  // The first place `s` occurs again inside `s + s` is its shortest period (it divides s.length).
+  const period = (s + s).indexOf(s, 1);
+  return period < s.length ? s.slice(0, period) : s;
 }
 
 interface Generation {
@@ -149,7 +168,13 @@ function readUsage(u: unknown): Usage | undefined {
     // OpenAI: prompt_tokens already includes cached tokens.
     usage.input = num(u.prompt_tokens);
     usage.output = num(u.completion_tokens);
-    usage.total = num(u.total_tokens);
+    // OpenAI defines total_tokens as prompt + completion. A reported total that says otherwise is
+    // LangChain summing the numbers of several streamed chunks' response_metadata (ChatGroq: the
+    // finish chunk's x_groq.usage and the include_usage chunk both carry a total).
+    usage.total =
+      usage.input !== undefined && usage.output !== undefined
+        ? usage.input + usage.output
+        : num(u.total_tokens);
     usage.cacheRead = num(promptDetails?.cached_tokens);
     usage.reasoning = num(completionDetails?.reasoning_tokens);
   } else if (num(u.promptTokens) !== undefined || num(u.completionTokens) !== undefined) {
@@ -262,9 +287,11 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.stop_reason,
     rm?.stopReason,
     rm?.finishReason,
+    // Ollama's last NDJSON line.
+    rm?.done_reason,
   );
   if (finish) out.finish_reason = finish;
-  const answered = responseModel(rm);
+  const answered = responseModel(rm, info);
   if (answered) out.response_model = answered;
   return out;
 }

@@ -63,3 +63,16 @@ export function honeyHiveProvider(lsProvider: unknown): string | undefined {
   const key = lsProvider.toLowerCase();
   return HONEYHIVE_PROVIDER[key] ?? key;
 }
+
+/**
+ * The provider of a model run that has answered. ChatOpenAI's subclasses for OpenAI-compatible
+ * APIs may inherit its `getLsParams` and so report `ls_provider: "openai"` (ChatDeepSeek does),
+ * while the message they answer with names the real one in `response_metadata.model_provider`.
+ * Only then does the answer win: Azure's answers say "openai" too, and its `ls_provider` "azure"
+ * is the better name.
+ */
+export function answeringProvider(lsProvider: unknown, modelProvider: unknown): string | undefined {
+  const reported = honeyHiveProvider(lsProvider);
+  const answered = honeyHiveProvider(modelProvider);
+  return reported === "openai" && answered && answered !== "openai" ? answered : reported;
+}
