@@ -46,13 +46,34 @@ function blockReasoning(block: Dict, into: string[]): void {
 }
 
 /**
+ * A streamed piece of the block before it: @langchain/google-genai does not merge a streamed
+ * thought's chunks (its blocks carry no `index` for LangChain to merge by), so one thought arrives
+ * as adjacent `thinking` blocks. Blocks the package did keep apart (distinct `index`, as
+ * Anthropic's are) stay separate reasoning.
+ */
+function continues(previous: Dict, block: Dict): boolean {
+  return previous.type === block.type && block.type !== "redacted_thinking" && previous.index === block.index;
+}
+
+/**
  * The reasoning of a message (its own fields: `content`, `additional_kwargs`), blocks joined by a
  * blank line; undefined when it has none.
  */
 export function reasoningOf(fields: Dict): string | undefined {
   const parts: string[] = [];
   if (Array.isArray(fields.content)) {
-    for (const block of fields.content) if (isObject(block)) blockReasoning(block, parts);
+    // The block before, when it added the last part (only then can this one continue it).
+    let previous: Dict | undefined;
+    for (const block of fields.content) {
+      const before = parts.length;
+      if (isObject(block)) blockReasoning(block, parts);
+      const added = parts.length > before;
+      if (added && previous && continues(previous, block as Dict)) {
+        const piece = parts.pop() as string;
+        parts[parts.length - 1] += piece;
+      }
+      previous = added ? (block as Dict) : undefined;
+    }
   }
   if (parts.length === 0 && isObject(fields.additional_kwargs)) {
     const extra = fields.additional_kwargs;

@@ -18,6 +18,22 @@ describe("reasoningOf", () => {
     expect(reasoningOf({ content })).toBe("First, the city.\n\nThen the weather.");
   });
 
+  it("a thought streamed in pieces the package did not merge (Gemini: adjacent thinking blocks without index) is one text", () => {
+    const content = [
+      { type: "thinking", thinking: "Let me " },
+      { type: "thinking", thinking: "think." },
+      { type: "text", text: "Hi" },
+      { type: "thinking", thinking: "Again." },
+    ];
+    expect(reasoningOf({ content })).toBe("Let me think.\n\nAgain.");
+    // Anthropic's blocks carry their index: two blocks stay two.
+    const indexed = [
+      { type: "thinking", thinking: "One.", index: 0 },
+      { type: "thinking", thinking: "Two.", index: 1 },
+    ];
+    expect(reasoningOf({ content: indexed })).toBe("One.\n\nTwo.");
+  });
+
   it("Anthropic redacted_thinking: the ciphertext is not recorded, the fact that the model reasoned is", () => {
     const content = [
       { type: "redacted_thinking", data: "EncryptedBlob==" },
