@@ -265,6 +265,8 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.stopReason,
     rm?.finishReason,
     streamed?.stop_reason,
+    // Bedrock ConverseStream: LangChain merges the stream's events into response_metadata by name.
+    isObject(rm?.messageStop) ? rm.messageStop.stopReason : undefined,
   );
   if (finish) out.finish_reason = finish;
   const answered = responseModel(rm) ?? str(streamed?.model);

@@ -5,9 +5,10 @@
  *
  * Sources, as the packages deliver them:
  * - content blocks: Anthropic `thinking` (and Gemini thought parts, which @langchain/google-genai
- *   turns into `thinking` blocks), Anthropic `redacted_thinking` (encrypted: recorded as
- *   `[redacted]`, so a reader sees that the model reasoned without the ciphertext), LangChain's
- *   standard `reasoning` block (OpenAI Responses summaries, v1 output);
+ *   turns into `thinking` blocks), Anthropic `redacted_thinking` and Bedrock's redacted
+ *   `reasoning_content` (encrypted: recorded as `[redacted]`, so a reader sees that the model
+ *   reasoned without the ciphertext), LangChain's standard `reasoning` block (OpenAI Responses
+ *   summaries, v1 output, Bedrock Converse reasoning);
  * - `additional_kwargs.reasoning_content`: DeepSeek, xAI, Ollama (`think`);
  * - `additional_kwargs.reasoning.summary[].text`: OpenAI's Responses API reasoning item.
  * @langchain/openai puts a Responses summary both in a `reasoning` block and in
@@ -18,7 +19,7 @@ import { type Dict, isObject } from "../util/dict.js";
 /** What a redacted (encrypted) thinking block is recorded as. */
 export const REDACTED_REASONING = "[redacted]";
 
-const REASONING_BLOCK_TYPES = new Set(["thinking", "redacted_thinking", "reasoning"]);
+const REASONING_BLOCK_TYPES = new Set(["thinking", "redacted_thinking", "reasoning", "reasoning_content"]);
 
 /** True for a content block that is reasoning (left out of `content`, recorded under `reasoning`). */
 export function isReasoningBlock(block: unknown): boolean {
@@ -37,7 +38,10 @@ function summaryTexts(summary: unknown, into: string[]): void {
 function blockReasoning(block: Dict, into: string[]): void {
   if (block.type === "thinking") {
     if (nonEmpty(block.thinking)) into.push(block.thinking);
-  } else if (block.type === "redacted_thinking") {
+  } else if (
+    block.type === "redacted_thinking" ||
+    (block.type === "reasoning_content" && block.redactedContent)
+  ) {
     into.push(REDACTED_REASONING);
   } else if (block.type === "reasoning") {
     if (nonEmpty(block.reasoning)) into.push(block.reasoning);

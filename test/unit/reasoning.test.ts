@@ -40,6 +40,10 @@ describe("reasoningOf", () => {
       { type: "text", text: "Done." },
     ];
     expect(reasoningOf({ content })).toBe(REDACTED_REASONING);
+    // Bedrock Converse's redacted reasoning, as @langchain/aws gives it.
+    expect(reasoningOf({ content: [{ type: "reasoning_content", redactedContent: "QUJD" }] })).toBe(
+      REDACTED_REASONING,
+    );
   });
 
   it("LangChain's standard reasoning block (v1 output, OpenAI Responses summaries)", () => {
