@@ -3,6 +3,7 @@
  * itself parsed first (a wrong fake fails there), then the exact event fields.
  */
 import { ChatAnthropic } from "@langchain/anthropic";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -267,6 +268,46 @@ describe("@langchain/anthropic", () => {
       reasoning: "The tool says sunny.",
     });
     expect(JSON.stringify(hh.collector.events)).not.toContain("EncryptedBlob");
+  });
+
+  it("stream events path (another handler prefers chat model stream events): the package's native events; TTFT at the first reasoning delta", async () => {
+    class StreamEventsConsumer extends BaseCallbackHandler {
+      name = "stream_events_consumer";
+      readonly lc_prefer_chat_model_stream_events = true;
+      kinds: string[] = [];
+      override handleChatModelStreamEvent(event: { event: string }) {
+        this.kinds.push(event.event);
+      }
+    }
+    fake.reply(
+      anthropicStream(
+        {
+          model: ANSWERED,
+          content: [
+            { type: "thinking", thinking: "Short greeting.", signature: "sig-x" },
+            { type: "text", text: "Hello." },
+          ],
+          usage: { input_tokens: 10, output_tokens: 5 },
+        },
+        GAP_MS,
+      ),
+    );
+    const consumer = new StreamEventsConsumer();
+    const handler = hh.handler();
+    const reply = await chat({ thinking: { type: "enabled", budget_tokens: 1024 } }).invoke("hi", {
+      callbacks: [handler, consumer],
+    });
+    // On this path the package answers with LangChain's v1 blocks: reasoning, then text.
+    expect(reply.content).toEqual([
+      { type: "reasoning", reasoning: "Short greeting.", signature: "sig-x" },
+      { type: "text", text: "Hello." },
+    ]);
+    expect(consumer.kinds).toContain("content-block-delta");
+    await handler.flush();
+    const [event] = modelEvents();
+    expect(event?.outputs).toEqual({ role: "assistant", content: "Hello.", reasoning: "Short greeting." });
+    expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6 });
+    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
   });
 
   it.each([
