@@ -248,6 +248,12 @@ export class Recorder {
       record.firstTokenPerf = performance.now();
   }
 
+  /** Remembers the model a stream event named as the one that answered (first one wins). */
+  streamedModel(runId: string, model: string): void {
+    const record = this.#runs.get(runId);
+    if (record) record.streamedModel ??= model;
+  }
+
   /** Adds a value (snapshotted now) to a list in the run's metadata (agent actions, custom events, text). */
   annotate(runId: string, key: string, value: unknown): boolean {
     const record = this.#runs.get(runId);

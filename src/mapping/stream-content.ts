@@ -84,3 +84,20 @@ export function streamEventCarriesContent(event: unknown): boolean {
       return false;
   }
 }
+
+/**
+ * The model a stream event names as answering. On the stream-events path @langchain/anthropic
+ * reports `message_start`'s model only in a `provider` event, and the message LangChain assembles
+ * from the events has no model at all; others may put it in `responseMetadata`.
+ */
+export function streamEventModel(event: unknown): string | undefined {
+  if (!isObject(event)) return undefined;
+  const kind = event.event;
+  let where: unknown;
+  if (kind === "provider") where = event.payload;
+  else if (kind === "message-start" || kind === "message-finish") where = event.responseMetadata;
+  else return undefined;
+  if (!isObject(where)) return undefined;
+  const model = where.model_name ?? where.model;
+  return typeof model === "string" && model ? model : undefined;
+}

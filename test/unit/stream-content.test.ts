@@ -2,7 +2,11 @@
 import { AIMessageChunk } from "@langchain/core/messages";
 import { ChatGenerationChunk, GenerationChunk } from "@langchain/core/outputs";
 import { describe, expect, it } from "vitest";
-import { streamEventCarriesContent, tokenCarriesContent } from "../../src/mapping/stream-content.js";
+import {
+  streamEventCarriesContent,
+  streamEventModel,
+  tokenCarriesContent,
+} from "../../src/mapping/stream-content.js";
 
 const chunk = (fields: ConstructorParameters<typeof AIMessageChunk>[0]) => ({
   chunk: new ChatGenerationChunk({ text: "", message: new AIMessageChunk(fields) }),
@@ -127,5 +131,34 @@ describe("streamEventCarriesContent", () => {
         content: { type: "text", text: "x" },
       }),
     ).toBe(false);
+  });
+});
+
+describe("streamEventModel", () => {
+  it("the model a provider event or the message's response metadata names; nothing from other events", () => {
+    const start = {
+      event: "provider",
+      provider: "anthropic",
+      name: "message_start",
+      payload: { model: "claude-x-1", id: "m" },
+    };
+    expect(streamEventModel(start)).toBe("claude-x-1");
+    expect(
+      streamEventModel({
+        event: "message-finish",
+        reason: "stop",
+        responseMetadata: { model_name: "gpt-x" },
+      }),
+    ).toBe("gpt-x");
+    expect(
+      streamEventModel({ event: "provider", provider: "anthropic", name: "context_management", payload: {} }),
+    ).toBe(undefined);
+    expect(
+      streamEventModel({
+        event: "content-block-delta",
+        index: 0,
+        delta: { type: "text-delta", text: "model" },
+      }),
+    ).toBe(undefined);
   });
 });

@@ -270,7 +270,7 @@ describe("@langchain/anthropic", () => {
     expect(JSON.stringify(hh.collector.events)).not.toContain("EncryptedBlob");
   });
 
-  it("stream events path (another handler prefers chat model stream events): the package's native events; TTFT at the first reasoning delta", async () => {
+  it("stream events path (another handler prefers chat model stream events): the answered model from the package's provider event; TTFT at the first reasoning delta", async () => {
     class StreamEventsConsumer extends BaseCallbackHandler {
       name = "stream_events_consumer";
       readonly lc_prefer_chat_model_stream_events = true;
@@ -306,7 +306,10 @@ describe("@langchain/anthropic", () => {
     await handler.flush();
     const [event] = modelEvents();
     expect(event?.outputs).toEqual({ role: "assistant", content: "Hello.", reasoning: "Short greeting." });
-    expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6 });
+    // The assembled message names no model: it came only in the package's `provider` event.
+    expect(JSON.stringify(reply)).not.toContain(ANSWERED);
+    expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6, response_model: ANSWERED });
+    expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
     expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
   });
 
