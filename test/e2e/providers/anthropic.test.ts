@@ -6,6 +6,7 @@ import { ChatAnthropic } from "@langchain/anthropic";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   type AnthropicAnswer,
   anthropicError,
@@ -311,6 +312,49 @@ describe("@langchain/anthropic", () => {
     expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6, response_model: ANSWERED });
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
     expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
+  });
+
+  it("withStructuredOutput (forced tool call): the parsed object for the app; the model event shows the call and the forced tool_choice", async () => {
+    fake.reply(
+      anthropicMessage({
+        model: ANSWERED,
+        content: [
+          { type: "tool_use", id: "toolu_s1", name: "weather_query", input: { city: "Oslo", days: 3 } },
+        ],
+        stop_reason: "tool_use",
+        usage: { input_tokens: 40, output_tokens: 15 },
+      }),
+    );
+    const schema = z.object({ city: z.string(), days: z.number() });
+    const handler = hh.handler();
+    const parsed = await chat()
+      .withStructuredOutput(schema, { name: "weather_query" })
+      .invoke("Oslo, three days", { callbacks: [handler] });
+    expect(parsed).toEqual({ city: "Oslo", days: 3 });
+    expect(fake.requests[0]?.body).toMatchObject({ tool_choice: { type: "tool", name: "weather_query" } });
+    await handler.flush();
+    const [event] = modelEvents();
+    expect(event?.outputs).toEqual({
+      role: "assistant",
+      content: "",
+      tool_calls: [
+        {
+          id: "toolu_s1",
+          type: "function",
+          function: { name: "weather_query", arguments: '{"city":"Oslo","days":3}' },
+        },
+      ],
+    });
+    expect(event?.config).toMatchObject({
+      model: REQUESTED,
+      provider: "anthropic",
+      tool_choice: { type: "tool", name: "weather_query" },
+    });
+    expect(event?.metadata).toMatchObject({
+      response_model: ANSWERED,
+      finish_reason: "tool_use",
+      input_tokens: 40,
+    });
   });
 
   it.each([

@@ -8,6 +8,7 @@ import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { ChatBedrockConverse } from "@langchain/aws";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   bedrockError,
   type ConverseAnswer,
@@ -182,6 +183,38 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "toolUseStart");
     expect(answering?.inputs?.chat_history).toEqual(roundHistory);
     expect(answering?.outputs).toEqual({ role: "assistant", content: "Sunny in Oslo." });
+  });
+
+  it("withStructuredOutput (forced tool use): the parsed object for the app; the model event shows the call", async () => {
+    fake.reply(
+      converse({
+        content: [
+          { toolUse: { toolUseId: "tooluse_s1", name: "weather_query", input: { city: "Oslo", days: 3 } } },
+        ],
+        stopReason: "tool_use",
+        usage: { inputTokens: 40, outputTokens: 15, totalTokens: 55 },
+      }),
+    );
+    const handler = hh.handler();
+    const parsed = await chat()
+      .withStructuredOutput(z.object({ city: z.string(), days: z.number() }), { name: "weather_query" })
+      .invoke("Oslo, three days", { callbacks: [handler] });
+    expect(parsed).toEqual({ city: "Oslo", days: 3 });
+    await handler.flush();
+    const [event] = modelEvents();
+    expect(event?.outputs).toEqual({
+      role: "assistant",
+      content: "",
+      tool_calls: [
+        {
+          id: "tooluse_s1",
+          type: "function",
+          function: { name: "weather_query", arguments: '{"city":"Oslo","days":3}' },
+        },
+      ],
+    });
+    expect(event?.config).toMatchObject({ model: MODEL, provider: "bedrock" });
+    expect(event?.metadata).toMatchObject({ finish_reason: "tool_use", input_tokens: 40, output_tokens: 15 });
   });
 
   it("provider error 429 ThrottlingException: the model event is an error", async () => {

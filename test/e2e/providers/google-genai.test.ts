@@ -4,6 +4,7 @@
  */
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { type FakeServer, startFake } from "../../helpers/providers/fake-http.js";
 import {
   type GeminiAnswer,
@@ -168,6 +169,29 @@ describe("@langchain/google-genai", () => {
       { role: "tool", content: "sunny in Oslo", name: "get_weather", tool_call_id: id },
     ]);
     expect(answering?.outputs).toEqual({ role: "assistant", content: "Sunny in Oslo." });
+  });
+
+  it("withStructuredOutput (JSON schema, the package's default): the parsed object for the app; the model event shows the JSON text and the response schema", async () => {
+    fake.reply(
+      geminiGenerate({
+        modelVersion: ANSWERED,
+        parts: [{ text: '{"city":"Oslo","days":3}' }],
+        usage: { promptTokenCount: 20, candidatesTokenCount: 9, totalTokenCount: 29 },
+      }),
+    );
+    const handler = hh.handler();
+    const parsed = await chat()
+      .withStructuredOutput(z.object({ city: z.string(), days: z.number() }), { name: "weather_query" })
+      .invoke("Oslo, three days", { callbacks: [handler] });
+    expect(parsed).toEqual({ city: "Oslo", days: 3 });
+    const request = fake.requests[0]?.body as { generationConfig?: Record<string, unknown> };
+    expect(request.generationConfig).toMatchObject({ responseMimeType: "application/json" });
+    await handler.flush();
+    const [event] = modelEvents();
+    expect(event?.outputs).toEqual({ role: "assistant", content: '{"city":"Oslo","days":3}' });
+    expect(event?.config).toMatchObject({ model: REQUESTED, provider: "google" });
+    expect(JSON.stringify(event?.config)).toContain("responseMimeType");
+    expect(event?.metadata).toMatchObject({ input_tokens: 20, output_tokens: 9, finish_reason: "STOP" });
   });
 
   it("provider error 429 RESOURCE_EXHAUSTED: the model event is an error", async () => {
