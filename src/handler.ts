@@ -19,6 +19,11 @@ import { type Dict, isObject } from "./mapping/langchain-objects.js";
 import { answeredToolCalls, modelConfig, modelEnd } from "./mapping/model.js";
 import { agentInside, ownAgent, promptStart, RunLinks, runMetadata } from "./mapping/run-links.js";
 import { eventTags } from "./mapping/run-metadata.js";
+import {
+  streamEventCarriesContent,
+  streamEventModel,
+  tokenCarriesContent,
+} from "./mapping/stream-content.js";
 import { DEFAULT_LIMITS, toJsonSafe } from "./mapping/to-json.js";
 import { serializedClass } from "./mapping/tools.js";
 import { describeError, runName, toolInputs, toolResult } from "./mapping/values.js";
@@ -328,20 +333,32 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     });
   }
 
-  override handleLLMNewToken(_token: string, _idx: unknown, runId: string): void {
-    this.#guard("handleLLMNewToken", (r) => r.firstToken(runId));
+  /** Time to first token: the first token that carries content, not a provider's empty opening event. */
+  override handleLLMNewToken(
+    token: string,
+    _idx: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    fields?: unknown,
+  ): void {
+    this.#guard("handleLLMNewToken", (r) => r.firstToken(runId, () => tokenCarriesContent(token, fields)));
   }
 
-  /** Time to first token on the stream-events path: the first content block, not `message-start`. */
+  /** Time to first token on the stream-events path: the first content block or delta with content. */
   override handleChatModelStreamEvent(event: unknown, runId: string): void {
-    const kind = asDict(event)?.event;
-    if (kind !== "content-block-start" && kind !== "content-block-delta") return;
-    this.#guard("handleChatModelStreamEvent", (r) => r.firstToken(runId));
+    this.#guard("handleChatModelStreamEvent", (r) => {
+      r.firstToken(runId, () => streamEventCarriesContent(event));
+      const model = streamEventModel(event);
+      if (model) r.streamedModel(runId, model);
+    });
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
     this.#end("handleLLMEnd", runId, (record) => {
       const end = modelEnd(output, record.kind === "chat", record.invocationParams, record.metadata);
+      if (record.streamedModel && end.metadata.response_model === undefined)
+        end.metadata.response_model = record.streamedModel;
       // The prompt template it was fed (config.template), known since its start.
       if (record.startConfig) Object.assign(end.config, record.startConfig);
       this.#links.modelEnded(record.invocationParams, answeredToolCalls(output));

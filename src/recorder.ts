@@ -237,10 +237,21 @@ export class Recorder {
     if (live(attachment.delivery)) this.#pipeline.ensureSession(attachment.delivery);
   }
 
-  /** Marks the first streamed token of a model run (time to first token). */
-  firstToken(runId: string): void {
+  /**
+   * Marks the first streamed token of a model run (time to first token), when `carriesContent`
+   * says this callback is one. It is asked only until the first token is marked: later chunks cost
+   * a lookup, not an inspection.
+   */
+  firstToken(runId: string, carriesContent: () => boolean): void {
     const record = this.#runs.get(runId);
-    if (record && record.firstTokenPerf === undefined) record.firstTokenPerf = performance.now();
+    if (record && record.firstTokenPerf === undefined && carriesContent())
+      record.firstTokenPerf = performance.now();
+  }
+
+  /** Remembers the model a stream event named as the one that answered (first one wins). */
+  streamedModel(runId: string, model: string): void {
+    const record = this.#runs.get(runId);
+    if (record) record.streamedModel ??= model;
   }
 
   /** Adds a value (snapshotted now) to a list in the run's metadata (agent actions, custom events, text). */

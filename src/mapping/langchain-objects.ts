@@ -8,6 +8,7 @@
  */
 import { type Dict, isObject } from "../util/dict.js";
 import { type Converter, Serializer } from "../wire/serialize.js";
+import { isReasoningBlock, reasoningOf } from "./reasoning.js";
 
 // Where the rest of the mapping (and the run bookkeeping) has always imported them from.
 export { type Dict, isObject };
@@ -15,6 +16,8 @@ export { type Dict, isObject };
 export interface ChatMessage {
   role: string;
   content: unknown;
+  /** The model's reasoning (thinking blocks, reasoning summaries), never repeated in `content`. */
+  reasoning?: string;
   name?: string;
   tool_calls?: OpenAIToolCall[];
   tool_call_id?: string;
@@ -149,11 +152,23 @@ function toChatMessage(value: Dict): ChatMessage {
 
   const toolCalls = toOpenAIToolCalls(fields.tool_calls) ?? toOpenAIToolCalls(additional?.tool_calls);
   const message: ChatMessage = { role, content: messageContent(fields.content, toolCalls !== undefined) };
-  if (typeof fields.name === "string" && fields.name) message.name = fields.name;
+  const reasoning = reasoningOf(fields);
+  if (reasoning !== undefined) message.reasoning = reasoning;
+  if (typeof fields.name === "string" && fields.name && !isRoleLabel(fields.name, role, type))
+    message.name = fields.name;
   if (toolCalls) message.tool_calls = toolCalls;
   if (typeof fields.tool_call_id === "string") message.tool_call_id = fields.tool_call_id;
   if (role === "tool" && fields.status === "error") message.status = "error";
   return message;
+}
+
+/**
+ * A `name` that only repeats the speaker's role is not a participant's name: @langchain/google-genai
+ * names every streamed chunk after Gemini's role (`name: "model"`), which would otherwise show up
+ * in the next turn's `chat_history` as if "model" had spoken.
+ */
+function isRoleLabel(name: string, role: string, type: string | undefined): boolean {
+  return name === role || name === type || (role === "assistant" && name === "model");
 }
 
 /** Normalizes a message, or returns undefined when the value is not one. */
@@ -224,7 +239,8 @@ export function asChatMessages(value: unknown, named = false): ChatMessage[] | u
 /**
  * Message content as HoneyHive renders it (OpenAI chat format): a string when every block is text;
  * otherwise OpenAI-style parts. A provider's native tool-use blocks (Anthropic `tool_use`, Gemini
- * `functionCall`, LangChain v1 `tool_call`) are left out when `tool_calls` already carries the calls.
+ * `functionCall`, LangChain v1 `tool_call`) are left out when `tool_calls` already carries the calls;
+ * reasoning blocks always are (the message's `reasoning` carries them).
  */
 function messageContent(content: unknown, hasToolCalls: boolean): unknown {
   if (typeof content === "string") return content;
@@ -234,6 +250,8 @@ function messageContent(content: unknown, hasToolCalls: boolean): unknown {
   let allText = true;
   for (const block of content) {
     if (hasToolCalls && isToolUseBlock(block)) continue;
+    // Recorded once, under the message's `reasoning` (reasoning.ts).
+    if (isReasoningBlock(block)) continue;
     const part = contentPart(block);
     if (!(isObject(part) && part.type === "text")) allText = false;
     parts.push(part);

@@ -123,6 +123,7 @@ function chatChoice(gen: Generation): Dict {
     role: "assistant",
     content: normalized ? normalized.content : typeof gen.text === "string" ? gen.text : "",
   };
+  if (normalized?.reasoning !== undefined) out.reasoning = normalized.reasoning;
   if (normalized?.tool_calls) out.tool_calls = normalized.tool_calls;
   return out;
 }
@@ -281,6 +282,7 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
 
   const gen = gens[0];
   const info = gen && isObject(gen.generationInfo) ? gen.generationInfo : undefined;
+  const streamed = gen ? streamedMessageFacts(gen) : undefined;
   const finish = firstString(
     info?.finish_reason,
     rm?.finish_reason,
@@ -289,11 +291,25 @@ function modelMetadata(result: unknown, gens: Generation[], rm: Dict | undefined
     rm?.finishReason,
     // Ollama's last NDJSON line.
     rm?.done_reason,
+    streamed?.stop_reason,
+    // Bedrock ConverseStream: LangChain merges the stream's events into response_metadata by name.
+    isObject(rm?.messageStop) ? rm.messageStop.stopReason : undefined,
   );
   if (finish) out.finish_reason = finish;
-  const answered = responseModel(rm, info);
+  const answered = responseModel(rm, info) ?? str(streamed?.model);
   if (answered) out.response_model = answered;
   return out;
+}
+
+/**
+ * @langchain/anthropic's streamed message keeps the API's `message_start` fields (`model`) and
+ * `message_delta` fields (`stop_reason`) in `additional_kwargs`, not in `response_metadata` as its
+ * invoke does: read there when `response_metadata` has neither. Each arrives in one chunk only, so
+ * LangChain's concatenation of chunks leaves them whole.
+ */
+function streamedMessageFacts(gen: Generation): Dict | undefined {
+  const extra = messageOf(gen)?.additional_kwargs;
+  return isObject(extra) ? extra : undefined;
 }
 
 /** Cost and timings go to `metrics` (honeyhive-event-schema.md: `metrics.cost`), only when reported. */

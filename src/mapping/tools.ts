@@ -23,7 +23,9 @@ function definition(name: unknown, description: unknown): ToolDefinition | undef
 
 /** Tool definitions in each provider's request shape: OpenAI, Anthropic, Bedrock Converse, Gemini. */
 export function toolDefinitions(invocationParams: Dict | undefined): ToolDefinition[] {
-  const tools = invocationParams?.tools;
+  // Bedrock Converse (@langchain/aws) passes them as its API does, inside `toolConfig`.
+  const toolConfig = isObject(invocationParams?.toolConfig) ? invocationParams.toolConfig : undefined;
+  const tools = invocationParams?.tools ?? toolConfig?.tools;
   if (!Array.isArray(tools)) return [];
   const out: ToolDefinition[] = [];
   const add = (d: ToolDefinition | undefined): void => {

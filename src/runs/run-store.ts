@@ -81,6 +81,8 @@ export interface RunRecord extends Attachment {
   defersInputs?: boolean;
   toolCallId?: string;
   firstTokenPerf?: number;
+  /** The model a stream event named (the stream-events path), for when the final message does not. */
+  streamedModel?: string;
   /** Extra metadata gathered while the run was open (agent actions, custom events, text). */
   annotations?: Dict;
   /** Feedback / metrics / metadata / user properties the app attached while the run was open. */

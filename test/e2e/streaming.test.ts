@@ -1,6 +1,10 @@
 /** Streaming: full outputs, time to first token on both streaming paths, deferred inputs, tool events. */
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessageChunk } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
@@ -26,7 +30,74 @@ const streamingModel = () =>
     replies: [{ content: "one two three four", delayMs: CHUNK_DELAY_MS, usage: { input: 9, output: 4 } }],
   });
 
+/**
+ * Streams the way OpenAI does: a first chunk with the role and empty content (reported to the
+ * callbacks as an empty token, with its chunk), then, `OPENING_GAP_MS` later, the text.
+ */
+const OPENING_GAP_MS = 60;
+class RoleFirstModel extends BaseChatModel {
+  static override lc_name(): string {
+    return "RoleFirstModel";
+  }
+  _llmType(): string {
+    return "role-first";
+  }
+  async _generate(): Promise<ChatResult> {
+    throw new Error("streams only");
+  }
+  override async *_streamResponseChunks(
+    _messages: unknown,
+    _options: unknown,
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const pieces = ["", "Hello", " there"];
+    for (const [i, text] of pieces.entries()) {
+      if (i === 1) await new Promise((r) => setTimeout(r, OPENING_GAP_MS));
+      const chunk = new ChatGenerationChunk({
+        text,
+        message: new AIMessageChunk({
+          content: text,
+          additional_kwargs: i === 0 ? { role: "assistant" } : {},
+        }),
+      });
+      yield chunk;
+      await runManager?.handleLLMNewToken(
+        text,
+        { prompt: 0, completion: 0 },
+        undefined,
+        undefined,
+        undefined,
+        {
+          chunk,
+        },
+      );
+    }
+  }
+}
+
 describe("streaming", () => {
+  it.each([
+    ["handleLLMNewToken", false],
+    ["stream events", true],
+  ])(
+    "TTFT (%s): a role-only opening chunk with empty content is not the first token",
+    async (_path, events) => {
+      class StreamEventsHandler extends BaseCallbackHandler {
+        name = "stream_events_consumer";
+        readonly lc_prefer_chat_model_stream_events = true;
+      }
+      const handler = hh.handler();
+      const callbacks = events ? [handler, new StreamEventsHandler()] : [handler];
+      let text = "";
+      for await (const chunk of await new RoleFirstModel({}).stream("hi", { callbacks })) text += chunk.text;
+      expect(text).toBe("Hello there");
+      await handler.flush();
+      const model = byName(hh.collector.events, "RoleFirstModel");
+      // The test's own timer separates the opening chunk from the first text: a lower bound.
+      expect(model.metrics?.ttft_ms).toBeGreaterThanOrEqual(OPENING_GAP_MS - 5);
+    },
+  );
+
   it(".stream(): outputs are the full message; time to first token is recorded and shorter than the run", async () => {
     const handler = hh.handler();
     const chain = ChatPromptTemplate.fromTemplate("count {n}")
