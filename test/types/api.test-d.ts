@@ -74,7 +74,7 @@ honeyhive({ userId: 42 });
 // ---- errors -----------------------------------------------------------------------------------
 
 expectTypeOf<HoneyHiveErrorCode>().toEqualTypeOf<
-  "config" | "auth" | "rejected" | "unreachable" | "mask" | "internal"
+  "config" | "auth" | "rejected" | "unreachable" | "mask" | "media" | "internal"
 >();
 expectTypeOf<HoneyHiveConfigError>().toExtend<HoneyHiveError>();
 expectTypeOf<HoneyHiveDeliveryError>().toExtend<HoneyHiveError>();
