@@ -75,12 +75,12 @@ export class MediaUploads {
   resolve(text: string): Text {
     const found = references(text);
     if (found.length === 0) return text;
-    let waits: Promise<void>[] | undefined;
+    const waits: Promise<void>[] = [];
     for (const { sha256, mime } of found) {
       const outcome = this.#outcome(sha256, mime);
-      if (outcome?.state === "pending") (waits ??= []).push(outcome.settled);
+      if (outcome?.state === "pending") waits.push(outcome.settled);
     }
-    if (waits === undefined) return this.#withUrls(text, found);
+    if (waits.length === 0) return this.#withUrls(text, found);
     return Promise.all(waits).then(
       () => this.#withUrls(text, found),
       () => text,
