@@ -76,13 +76,16 @@ export function mediaReference(block: Dict): MediaReference | undefined {
     const mime = str(source.media_type) ?? str(source.mediaType);
     return dataReference(source.data, mime, type === "image" ? "image" : undefined, str(block.title));
   }
-  // Gemini `inlineData: {mimeType, data}` (LangChain's google packages also write `type: "media"`).
+  // Gemini `inlineData: {mimeType, data}` (as @langchain/google-genai reads a reply's parts, with
+  // `type: "inlineData"`), and what it accepts as input: `type: "media"`, or a MIME type as `type`.
   if (isObject(block.inlineData)) {
     const inline = block.inlineData;
     return dataReference(inline.data, str(inline.mimeType) ?? str(inline.mime_type), undefined);
   }
   if (type === "media" && block.data !== undefined)
     return dataReference(block.data, str(block.mimeType) ?? str(block.mime_type), undefined);
+  if (typeof type === "string" && typeof block.data === "string" && /^[a-z]+\/[\w.+-]+$/i.test(type))
+    return dataReference(block.data, type.toLowerCase(), undefined);
   // LangChain standard blocks: v0 `{source_type: "base64", data, mime_type}`, v1 `{data | base64, mimeType}`.
   const kind = typeof type === "string" ? STANDARD_KINDS[type] : undefined;
   if (kind === undefined) return undefined;

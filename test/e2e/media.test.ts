@@ -95,7 +95,8 @@ describe("a multi-turn vision chat with a 1.5 MB data URL", () => {
     }
     const sent = hh.collector.requests.filter(postsEvents);
     const everything = hh.collector.requests.map((r) => JSON.stringify(r.body)).join("\n");
-    for (const at of [0, 500_000, base64.length - 200]) expect(everything).not.toContain(base64.slice(at, at + 100));
+    for (const at of [0, 500_000, base64.length - 200])
+      expect(everything).not.toContain(base64.slice(at, at + 100));
     const bytes = hh.collector.requests.reduce((n, r) => n + r.bytes, 0);
     expect(sent.length).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(50_000);
@@ -130,8 +131,10 @@ describe("a multi-turn vision chat with a 1.5 MB data URL", () => {
       });
     }
     // The session's own inputs (the first turn's) carry the URL too.
-    const sessions = hh.collector.requests.filter((r) => r.path === "/v1/events/batch" || r.path === "/v1/sessions");
-    expect(JSON.stringify(sessions.map((r) => r.body))).not.toContain('"sha256":"' + sha256(image) + '"}');
+    const sessions = hh.collector.requests.filter(
+      (r) => r.path === "/v1/events/batch" || r.path === "/v1/sessions",
+    );
+    expect(JSON.stringify(sessions.map((r) => r.body))).not.toContain(`"sha256":"${sha256(image)}"}`);
     expect(hh.collector.requests.reduce((n, r) => n + r.bytes, 0)).toBeLessThan(50_000);
   });
 
@@ -200,7 +203,9 @@ describe("an upload hook that fails", () => {
       throw new Error("bucket is full");
     });
     expect(flushed.timedOut).toBe(false);
-    expect(refs).toEqual([{ type: "image", mime_type: "image/png", bytes: image.length, sha256: sha256(image) }]);
+    expect(refs).toEqual([
+      { type: "image", mime_type: "image/png", bytes: image.length, sha256: sha256(image) },
+    ]);
     expect(errors.map((e) => [e.code, e.message])).toEqual([
       ["media", expect.stringContaining("media upload was rejected")],
     ]);
@@ -220,7 +225,10 @@ describe("an upload hook that fails", () => {
   });
 
   it("never settles: the app's call is not delayed, flush() returns within the timeout, the event arrives", async () => {
-    const { refs, callMs, flushMs, flushed, errors } = await oneTurn(() => new Promise<string>(() => {}), 300);
+    const { refs, callMs, flushMs, flushed, errors } = await oneTurn(
+      () => new Promise<string>(() => {}),
+      300,
+    );
     expect(callMs).toBeLessThan(250);
     expect(flushed.timedOut).toBe(false);
     expect(flushMs).toBeGreaterThanOrEqual(250);
@@ -236,7 +244,7 @@ describe("every block shape that carries bytes", () => {
     const handler = hh.handler();
     const blob = (n: number, fill: number) => Buffer.alloc(n, fill);
     const b64 = (b: Buffer) => b.toString("base64");
-    const [img, wav, pdf, anthropicImg, anthropicPdf, gemini, v0, v1, v1b] = [
+    const [img, wav, pdf, anthropicImg, anthropicPdf, gemini, v0, v1, v1b, media, gif] = [
       blob(1000, 1),
       blob(2000, 2),
       blob(3000, 3),
@@ -246,18 +254,28 @@ describe("every block shape that carries bytes", () => {
       blob(7000, 7),
       blob(8000, 8),
       blob(9000, 9),
+      blob(1100, 10),
+      blob(1200, 11),
     ] as Buffer[];
     const content = [
       { type: "text", text: "all of them" },
       { type: "image_url", image_url: { url: `data:image/png;base64,${b64(img as Buffer)}` } },
       { type: "input_audio", input_audio: { data: b64(wav as Buffer), format: "wav" } },
-      { type: "file", file: { file_data: `data:application/pdf;base64,${b64(pdf as Buffer)}`, filename: "a.pdf" } },
-      { type: "image", source: { type: "base64", media_type: "image/jpeg", data: b64(anthropicImg as Buffer) } },
+      {
+        type: "file",
+        file: { file_data: `data:application/pdf;base64,${b64(pdf as Buffer)}`, filename: "a.pdf" },
+      },
+      {
+        type: "image",
+        source: { type: "base64", media_type: "image/jpeg", data: b64(anthropicImg as Buffer) },
+      },
       {
         type: "document",
         source: { type: "base64", media_type: "application/pdf", data: b64(anthropicPdf as Buffer) },
       },
-      { inlineData: { mimeType: "audio/mp3", data: b64(gemini as Buffer) } },
+      { type: "inlineData", inlineData: { mimeType: "audio/mp3", data: b64(gemini as Buffer) } },
+      { type: "media", mimeType: "application/pdf", data: b64(media as Buffer) },
+      { type: "image/gif", data: b64(gif as Buffer) },
       { type: "image", source_type: "base64", mime_type: "image/webp", data: b64(v0 as Buffer) },
       { type: "file", mimeType: "text/csv", data: b64(v1 as Buffer) },
       { type: "video", mimeType: "video/mp4", base64: b64(v1b as Buffer) },
@@ -267,7 +285,8 @@ describe("every block shape that carries bytes", () => {
     await model.invoke([new HumanMessage({ content })], { callbacks: [handler] });
     await handler.flush();
     const [event] = modelEvents();
-    const recorded = (event?.inputs as { chat_history: { content: unknown[] }[] }).chat_history[0]?.content;
+    if (!event) throw new Error("no model event received");
+    const recorded = (event.inputs as { chat_history: { content: unknown[] }[] }).chat_history[0]?.content;
     const ref = (type: string, mime: string, b: Buffer, extra: object = {}) => ({
       type,
       mime_type: mime,
@@ -283,6 +302,8 @@ describe("every block shape that carries bytes", () => {
       ref("image", "image/jpeg", anthropicImg as Buffer),
       ref("file", "application/pdf", anthropicPdf as Buffer),
       ref("audio", "audio/mp3", gemini as Buffer),
+      ref("file", "application/pdf", media as Buffer),
+      ref("image", "image/gif", gif as Buffer),
       ref("image", "image/webp", v0 as Buffer),
       ref("file", "text/csv", v1 as Buffer),
       ref("video", "video/mp4", v1b as Buffer),
