@@ -48,6 +48,8 @@ class DigestCache {
   readonly #byText = new Map<string, Digest>();
   readonly #bySha = new Map<string, Digest>();
   #chars = 0;
+  /** Texts decoded and hashed so far (a cache miss each). */
+  hashed = 0;
 
   digest(text: string, start: number): Digest {
     const hit = this.#byText.get(text);
@@ -58,6 +60,7 @@ class DigestCache {
       return hit;
     }
     const bytes = base64Bytes(text, start);
+    this.hashed++;
     const digest: Digest = { bytes: bytes.length, sha256: sha256Hex(bytes), text, start };
     if (text.length <= MAX_CACHED_MEDIA_CHARS) this.#add(digest);
     return digest;
@@ -90,8 +93,8 @@ class DigestCache {
     return this.#bySha.get(sha256);
   }
 
-  get size(): { entries: number; chars: number } {
-    return { entries: this.#byText.size, chars: this.#chars };
+  get size(): { entries: number; chars: number; hashed: number } {
+    return { entries: this.#byText.size, chars: this.#chars, hashed: this.hashed };
   }
 }
 
@@ -103,8 +106,8 @@ export function referencesMade(): number {
   return made;
 }
 
-/** Entries and characters the digest cache holds (tests). */
-export function mediaCacheSize(): { entries: number; chars: number } {
+/** Entries and characters the digest cache holds, and how many texts it has hashed (tests). */
+export function mediaCacheSize(): { entries: number; chars: number; hashed: number } {
   return cache.size;
 }
 
