@@ -42,9 +42,7 @@ function dataReference(
   }
   if (data instanceof Uint8Array) {
     const type = mime ?? "application/octet-stream";
-    const ref = binaryReference(data, type, kind ?? mediaKind(type));
-    if (filename) ref.filename = filename;
-    return ref;
+    return binaryReference(data, type, kind ?? mediaKind(type), filename);
   }
   return undefined;
 }

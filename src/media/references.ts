@@ -22,12 +22,15 @@ export interface MediaReference {
   mime_type: string;
   /** Size of the decoded bytes. */
   bytes: number;
-  /** SHA-256 of the decoded bytes, hex. */
+  /** The file name the part carried (OpenAI `file` parts, standard file blocks). */
+  filename?: string;
+  /**
+   * SHA-256 of the decoded bytes, hex. Written last: the upload step finds a reference by
+   * `"sha256":"<hex>"}` and writes `"url"` after it (media/uploads.ts).
+   */
   sha256: string;
   /** Where the app's `media.upload` hook put the bytes (written in once the upload settled). */
   url?: string;
-  /** The file name the part carried (OpenAI `file` parts, standard file blocks). */
-  filename?: string;
 }
 
 /** Most digests remembered. */
@@ -129,9 +132,9 @@ export function base64Reference(
 ): MediaReference {
   const digest = cache.digest(text, start);
   made++;
-  const ref: MediaReference = { type: kind, mime_type: mime, bytes: digest.bytes, sha256: digest.sha256 };
-  if (filename) ref.filename = filename;
-  return ref;
+  return filename
+    ? { type: kind, mime_type: mime, bytes: digest.bytes, filename, sha256: digest.sha256 }
+    : { type: kind, mime_type: mime, bytes: digest.bytes, sha256: digest.sha256 };
 }
 
 /** The reference for binary data a block carries as it is (LangChain v1 `data: Uint8Array`). */
@@ -139,9 +142,13 @@ export function binaryReference(
   bytes: Uint8Array,
   mime: string,
   kind: MediaKind = mediaKind(mime),
+  filename?: string,
 ): MediaReference {
   made++;
-  return { type: kind, mime_type: mime, bytes: bytes.byteLength, sha256: sha256Hex(bytes) };
+  const sha256 = sha256Hex(bytes);
+  return filename
+    ? { type: kind, mime_type: mime, bytes: bytes.byteLength, filename, sha256 }
+    : { type: kind, mime_type: mime, bytes: bytes.byteLength, sha256 };
 }
 
 /** Longest data URL header looked at (`data:` + a MIME type with parameters + `;base64,`). */

@@ -28,7 +28,11 @@ export const UPLOAD_RETRY_AFTER_MS = 60_000;
 /** Most outcomes remembered (URLs are short: this bounds memory, not work). */
 const MAX_OUTCOMES = MAX_CACHED_MEDIA * 4;
 
-/** What `"sha256":"` is followed by in a reference: 64 hex digits, then the closing quote. */
+/**
+ * What `"sha256":"` is followed by in a reference: 64 hex digits, the closing quote and the end of
+ * the object (a reference writes its hash last), so an app's own object with a `sha256` and more
+ * keys after it is never touched (and never gets a second `"url"`).
+ */
 const SHA_KEY = '"sha256":"';
 const SHA_LENGTH = 64;
 
@@ -93,7 +97,7 @@ export class MediaUploads {
       const outcome = this.#outcomes.get(sha256);
       if (outcome?.state !== "uploaded") continue;
       const key = `${SHA_KEY}${sha256}"`;
-      out = out.replaceAll(key, `${key},"url":${JSON.stringify(outcome.url)}`);
+      out = out.replaceAll(`${key}}`, `${key},"url":${JSON.stringify(outcome.url)}}`);
     }
     return out;
   }
@@ -190,7 +194,12 @@ function references(text: string): Found[] {
   for (let at = text.indexOf(SHA_KEY); at >= 0; at = text.indexOf(SHA_KEY, at + SHA_KEY.length)) {
     const start = at + SHA_KEY.length;
     const sha256 = text.slice(start, start + SHA_LENGTH);
-    if (text.charCodeAt(start + SHA_LENGTH) !== 0x22 /* " */ || !/^[0-9a-f]{64}$/.test(sha256)) continue;
+    if (
+      text.charCodeAt(start + SHA_LENGTH) !== 0x22 /* " */ ||
+      text.charCodeAt(start + SHA_LENGTH + 1) !== 0x7d /* } */ ||
+      !/^[0-9a-f]{64}$/.test(sha256)
+    )
+      continue;
     seen ??= new Set();
     if (seen.has(sha256)) continue;
     seen.add(sha256);

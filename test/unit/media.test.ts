@@ -178,4 +178,22 @@ describe("the upload step", () => {
     expect(uploads.resolve(text)).toBe(text);
     expect(upload).not.toHaveBeenCalled();
   });
+
+  it("writes the URL into references only, never a second url into an app's object with the same hash", async () => {
+    const bytes = randomBytes(500);
+    const uploads = new MediaUploads(
+      async () => "https://bucket.example/b.png",
+      1_000,
+      { reserve: () => true, release: () => {} },
+      () => {},
+    );
+    const ref = reference(bytes);
+    const appObject = `{"sha256":"${sha256(bytes)}","url":"mine"}`;
+    const text = `{"a":${ref},"b":${appObject}}`;
+    const out = await uploads.resolve(text);
+    const parsed = JSON.parse(out);
+    expect(parsed.a.content[0].url).toBe("https://bucket.example/b.png");
+    expect(parsed.b).toEqual({ sha256: sha256(bytes), url: "mine" });
+    expect(out.match(/"url"/g)).toHaveLength(2);
+  });
 });
