@@ -76,7 +76,9 @@ for (let round = 0; round < rounds; round++) {
 const baseline = median(results.stringify);
 const minBaseline = Math.min(...results.stringify);
 console.log(`(ratios: to JSON.stringify of the same message, flat)`);
-console.log(`message with a ${SIZE / 1024 / 1024} MB image (${Math.round((SIZE * 4) / 3 / 1e6)} MB of base64), median of ${rounds}:`);
+console.log(
+  `message with a ${SIZE / 1024 / 1024} MB image (${Math.round((SIZE * 4) / 3 / 1e6)} MB of base64), median of ${rounds}:`,
+);
 for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);
   const min = Math.min(...xs);
