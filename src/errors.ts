@@ -10,9 +10,18 @@
  * - `rejected`: HoneyHive refused a request for another reason (a 4xx that is not retried);
  * - `unreachable`: the server could not be reached, or kept failing until the retry budget ran out;
  * - `mask`: the app's `mask` function threw or rejected (the field was withheld);
+ * - `media`: the app's `media.upload` hook failed, answered no URL or was too slow (the plain
+ *   reference was recorded);
  * - `internal`: a failure inside the handler itself (a bug: please report it).
  */
-export type HoneyHiveErrorCode = "config" | "auth" | "rejected" | "unreachable" | "mask" | "internal";
+export type HoneyHiveErrorCode =
+  | "config"
+  | "auth"
+  | "rejected"
+  | "unreachable"
+  | "mask"
+  | "media"
+  | "internal";
 
 export class HoneyHiveError extends Error {
   override name = "HoneyHiveError";

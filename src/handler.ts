@@ -206,6 +206,7 @@ export class HoneyHiveHandler extends BaseCallbackHandler {
     this.#recorder = new Recorder(o, this.#delivery.pipeline, {
       sampled: this.#sampled,
       mask: fieldMasker(o.mask, o.maskTimeoutMs, onError),
+      onError,
       onPerCallProblem: (problem) => logOnce(sink, problem.key, () => this.#logger.warn(problem.message)),
     });
   }

@@ -6,7 +6,7 @@
  */
 
 // The local collector lives at `honeyhive-langchain/collector`: the handler entry never loads it.
-export type { HoneyHiveHandlerOptions } from "./config/options.js";
+export type { HoneyHiveHandlerOptions, MediaOptions } from "./config/options.js";
 export { type HoneyHiveCallSettings, honeyhive } from "./config/per-call.js";
 export { type CurrentEvent, getCurrentEvent, propagationHeaders } from "./context/current.js";
 export { type IncomingTraceContext, readTraceHeaders, type TraceHeaders } from "./context/w3c.js";
@@ -24,5 +24,7 @@ export {
   HoneyHiveHandler,
   type TraceOptions,
 } from "./handler.js";
+export type { MediaKind, MediaReference } from "./media/references.js";
+export type { MediaUploadFunction } from "./media/uploads.js";
 export type { MaskContext, MaskedField, MaskFunction } from "./privacy/privacy.js";
 export type { Logger } from "./util/logger.js";

@@ -20,6 +20,7 @@ import {
   toJsonSafe,
 } from "./mapping/to-json.js";
 import { asObject } from "./mapping/values.js";
+import { MediaUploads } from "./media/uploads.js";
 import type { FieldMasker } from "./privacy/privacy.js";
 import {
   type Attachment,
@@ -96,6 +97,8 @@ export interface RecorderHooks {
   mask: FieldMasker | undefined;
   /** Something under `metadata.honeyhive` that is ignored: an unknown key, a value of the wrong type. */
   onPerCallProblem?: (problem: PerCallProblem) => void;
+  /** A `media.upload` that failed (the plain reference was recorded). */
+  onError?: (error: Error) => void;
 }
 
 export class Recorder {
@@ -107,6 +110,8 @@ export class Recorder {
   /** Every model call and graph node of an agent turn sees the same message objects again. */
   readonly #messages: MessageTextCache;
   readonly #source: string;
+  /** The `media.upload` step between snapshot and queue; undefined without the hook (no cost at all). */
+  readonly #uploads: MediaUploads | undefined;
   #lastSessionId: string | undefined;
 
   constructor(options: ResolvedOptions, pipeline: DeliveryPipeline, hooks: RecorderHooks) {
@@ -116,6 +121,15 @@ export class Recorder {
     this.#limits = { ...DEFAULT_LIMITS, maxStringLength: options.maxFieldLength };
     this.#messages = new MessageTextCache(this.#limits);
     this.#source = JSON.stringify(options.source);
+    const media = options.media;
+    this.#uploads = media?.upload
+      ? new MediaUploads(
+          media.upload,
+          media.timeoutMs,
+          { reserve: (n) => pipeline.reserveBytes(n), release: (n) => pipeline.releaseBytes(n) },
+          hooks.onError ?? (() => {}),
+        )
+      : undefined;
   }
 
   get openRuns(): number {
@@ -177,7 +191,11 @@ export class Recorder {
       children: [],
       agentScope: run.agentScope,
     };
-    if (live(delivery)) this.#pipeline.holdBytes(inputs.length);
+    if (live(delivery)) {
+      this.#pipeline.holdBytes(inputs.length);
+      // Uploads start now and run while the run does: its event rarely has to wait at the end.
+      this.#uploads?.start(inputs);
+    }
     if (run.invocationParams) record.invocationParams = run.invocationParams;
     if (run.defersInputs) record.defersInputs = true;
     if (run.toolCallId) record.toolCallId = run.toolCallId;
@@ -358,7 +376,7 @@ export class Recorder {
       metadata,
       userProperties,
     });
-    const maskedInputs = this.#mask(inputs, "inputs", "session", sessionName);
+    const maskedInputs = this.#field(inputs, "inputs", "session", sessionName);
     const metadata = this.#mask(jsonText(sessionMetadata, this.#limits), "metadata", "session", sessionName);
     const session: Ready<SessionStart> =
       typeof maskedInputs === "string" && typeof metadata === "string"
@@ -404,7 +422,7 @@ export class Recorder {
         duration: record.root?.shared ? undefined : endTime - start,
         metadata: meta ? jsonText(meta, this.#limits) : undefined,
       });
-      const masked = this.#mask(outputs, "outputs", "session", record.name);
+      const masked = this.#field(outputs, "outputs", "session", record.name);
       this.#pipeline.endRoot(
         delivery,
         typeof masked === "string" ? sessionEnd(masked) : masked.then(sessionEnd),
@@ -415,6 +433,13 @@ export class Recorder {
   #mask(text: string, field: "inputs" | "outputs" | "metadata", eventType: string, name: string): Text {
     const mask = this.#hooks.mask;
     return mask ? mask(text, field, eventType, name) : text;
+  }
+
+  /** An inputs or outputs text as it leaves: uploaded media's URLs written in, then masked. */
+  #field(text: string, field: "inputs" | "outputs", eventType: string, name: string): Text {
+    const withUrls = this.#uploads ? this.#uploads.resolve(text) : text;
+    if (typeof withUrls === "string") return this.#mask(withUrls, field, eventType, name);
+    return this.#hooks.mask ? withUrls.then((t) => this.#mask(t, field, eventType, name)) : withUrls;
   }
 
   /** O(1) almost always: the store sweeps only when over the count or once per interval. */
@@ -485,10 +510,19 @@ export class Recorder {
       userProperties: enrichment?.user_properties ? jsonText(enrichment.user_properties, limits) : undefined,
     };
     const max = this.#options.maxRequestBytes;
-    if (!this.#hooks.mask) return eventBody(event, max);
-    const maskedInputs = this.#mask(inputs, "inputs", type, record.name);
-    const maskedOutputs = this.#mask(outputs, "outputs", type, record.name);
+    if (!this.#hooks.mask && !this.#uploads) return eventBody(event, max);
+    const maskedInputs = this.#field(inputs, "inputs", type, record.name);
+    const maskedOutputs = this.#field(outputs, "outputs", type, record.name);
     const maskedMetadata = this.#mask(event.metadata, "metadata", type, record.name);
+    if (
+      typeof maskedInputs === "string" &&
+      typeof maskedOutputs === "string" &&
+      typeof maskedMetadata === "string"
+    )
+      return eventBody(
+        { ...event, inputs: maskedInputs, outputs: maskedOutputs, metadata: maskedMetadata },
+        max,
+      );
     return Promise.all([maskedInputs, maskedOutputs, maskedMetadata]).then(([i, o, m]) =>
       eventBody({ ...event, inputs: i, outputs: o, metadata: m }, max),
     );

@@ -20,11 +20,13 @@ const PAGE = { file: "index.html", type: "text/html; charset=utf-8" };
 
 /**
  * The page may load only its own files and talk only to its own server: if some event text ever
- * did reach the DOM as markup, it could neither run script nor load anything.
+ * did reach the DOM as markup, it could not run script. Images are the one exception: a media
+ * reference whose bytes the app's upload hook put at an http(s) URL is shown (README "Media"),
+ * without a referrer.
  */
 export const VIEWER_HEADERS: Record<string, string> = {
   "content-security-policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",

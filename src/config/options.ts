@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { HoneyHiveConfigError, type HoneyHiveError } from "../errors.js";
+import type { MediaUploadFunction } from "../media/uploads.js";
 import type { MaskFunction } from "../privacy/privacy.js";
 import { runtimeEnv } from "../runtime/env.js";
 import { type Logger, stripUrlCredentials } from "../util/logger.js";
@@ -129,6 +130,27 @@ const id = z.preprocess(
 
 const RATE_EXPECTED = "must be a number from 0 to 1 (0.5 records half of the sessions)";
 
+/** How long an event waits for a `media.upload` before it goes with the plain reference. */
+export const DEFAULT_MEDIA_TIMEOUT_MS = 5_000;
+
+/**
+ * What happens to media bytes in messages (README "Media"). They are always recorded as references
+ * (`{type, mime_type, bytes, sha256}`); `upload` adds the URL the app put the bytes at.
+ */
+const mediaSchema = z.strictObject({
+  /**
+   * Sends each distinct image, audio clip or file to the app's storage and answers its URL, which
+   * is recorded in the reference (`url`). Called once per distinct bytes, off the callback path; a
+   * rejection, a throw or no answer within `timeoutMs` leaves the plain reference.
+   */
+  upload: fn<MediaUploadFunction>("media.upload").optional(),
+  /** How long an event waits for an upload before it goes with the plain reference. Default 5 000 ms. */
+  timeoutMs: timeoutMs().default(DEFAULT_MEDIA_TIMEOUT_MS),
+});
+
+/** The `media` option (README "Media"). */
+export type MediaOptions = z.input<typeof mediaSchema>;
+
 /**
  * The options' shape, kept as its own declaration (and the schema's type spelled out below) so
  * that the published `.d.ts` keeps each field's JSDoc: declaration emit reprints an inferred
@@ -170,6 +192,11 @@ const optionShape = {
   manageSession: z.boolean().optional(),
   /** Rewrites inputs, outputs and metadata before they leave the process (sync or async). Throws → field withheld. */
   mask: fn<MaskFunction>("mask").optional(),
+  /**
+   * Media in messages (images, audio, files) is recorded as references, never as cut base64; with
+   * `upload`, the bytes go to the app's storage and the reference carries their URL. README "Media".
+   */
+  media: mediaSchema.optional(),
   /** Do not record inputs at all. Env: `HH_HIDE_INPUTS=true`. Default false. */
   hideInputs: z.boolean().default(false),
   /** Do not record outputs at all. Env: `HH_HIDE_OUTPUTS=true`. Default false. */

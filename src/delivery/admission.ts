@@ -30,6 +30,16 @@ export class ByteBudget {
     this.#used += size;
   }
 
+  /**
+   * Counts `size` in only when it fits under the budget: for what may be skipped instead (the
+   * decoded bytes of a media upload in progress, media/uploads.ts), unlike a started root's data.
+   */
+  reserve(size: number): boolean {
+    if (this.#used + size > this.#max) return false;
+    this.#used += size;
+    return true;
+  }
+
   /** Gives characters back (an open run's snapshot moved into its event, or an item settled). */
   release(size: number): void {
     this.#used -= size;

@@ -135,6 +135,11 @@ export class DeliveryPipeline {
     this.#budget.release(size);
   }
 
+  /** Bytes held for a while if they fit in the budget (a media upload in progress); false: no room. */
+  reserveBytes(size: number): boolean {
+    return this.#budget.reserve(size);
+  }
+
   /**
    * A root run starts. Past the byte budget it is refused whole (counted once as a dropped session;
    * the recorder counts its events with `dropEvent`). Null once shut down.

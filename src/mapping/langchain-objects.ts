@@ -6,6 +6,8 @@
  * Serialized messages (`{lc: 1, type: "constructor", id: [..., "HumanMessage"], kwargs}`) and
  * plain `{role, content}` objects are accepted too.
  */
+import { mediaReference } from "../media/blocks.js";
+import { dataUrlReference } from "../media/references.js";
 import { type Dict, isObject } from "../util/dict.js";
 import { type Converter, Serializer } from "../wire/serialize.js";
 import { isReasoningBlock, reasoningOf } from "./reasoning.js";
@@ -272,13 +274,18 @@ function isToolUseBlock(block: unknown): boolean {
   return isObject(block) && (TOOL_USE_TYPES.has(String(block.type)) || isObject(block.functionCall));
 }
 
-/** One content block as an OpenAI-style part; blocks OpenAI has no shape for are kept as they are. */
+/**
+ * One content block as an OpenAI-style part; media bytes as a reference in the part's place (SPEC
+ * §4 "Media", media/blocks.ts); blocks OpenAI has no shape for are kept as they are.
+ */
 function contentPart(block: unknown): unknown {
   if (typeof block === "string") return { type: "text", text: block };
   if (!isObject(block)) return block;
   const type = block.type;
   if ((type === "text" || type === "text_delta") && typeof block.text === "string")
     return { type: "text", text: block.text };
+  const media = mediaReference(block);
+  if (media !== undefined) return media;
   if (type === "image_url") {
     const url =
       typeof block.image_url === "string" ? block.image_url : (block.image_url as Dict | undefined)?.url;
@@ -291,18 +298,15 @@ function contentPart(block: unknown): unknown {
   return block;
 }
 
-/** The URL (or data URL) of an image block in Anthropic's or LangChain's standard (v0/v1) shapes. */
+/**
+ * The URL of an image block in Anthropic's or LangChain's standard (v0/v1) shapes. Blocks with
+ * bytes never get here: they became references (media/blocks.ts).
+ */
 function imageUrl(block: Dict): string | undefined {
   const source = isObject(block.source) ? block.source : undefined;
-  if (source) {
-    // Anthropic: {type: "image", source: {type: "base64", media_type, data} | {type: "url", url}}
-    if (typeof source.url === "string") return source.url;
-    if (typeof source.data === "string" && typeof source.media_type === "string")
-      return `data:${source.media_type};base64,${source.data}`;
-  }
+  // Anthropic: {type: "image", source: {type: "url", url}}
+  if (source && typeof source.url === "string") return source.url;
   if (typeof block.url === "string") return block.url;
-  const mime = block.mime_type ?? block.mimeType;
-  if (typeof block.data === "string" && typeof mime === "string") return `data:${mime};base64,${block.data}`;
   return undefined;
 }
 
@@ -398,6 +402,9 @@ export const langChainConverter: Converter = {
   },
   tag: ["lc", 1],
   immutable: isMessageInstance,
+  // A data URL anywhere else (a plain message in a chain's input, a tool's argument) that the
+  // string limit would cut: its reference instead of broken base64. Only over-limit strings are asked.
+  longString: (value: string) => dataUrlReference(value),
 };
 
 /** Tool call arguments are written by the same walk as every other value (no cache: they are small). */

@@ -6,6 +6,11 @@ import { FetchTransport } from "../delivery/fetch-transport.js";
 import type { Transport, TransportOptions } from "../delivery/transport.js";
 import type { AsyncLocalStorageClass } from "./platform.js";
 
+/**
+ * No `node:crypto` here, and Web Crypto's `digest` is async while snapshots are synchronous: the
+ * media references' hash is computed in JavaScript (util/sha256.ts), once per distinct image.
+ */
+export { sha256Hex } from "../util/sha256.js";
 export type { AsyncLocalStorageClass, AsyncLocalStorageLike } from "./platform.js";
 
 export function createTransport(options: TransportOptions): Transport {
@@ -34,6 +39,51 @@ export function utf8ByteLength(text: string): number {
     } else bytes += 2;
   }
   return bytes;
+}
+
+/** Base64 alphabet (standard and URL-safe) to 6-bit values; 255: not base64 (skipped, as Node does). */
+const SEXTETS = new Uint8Array(128).fill(255);
+for (let i = 0; i < 64; i++)
+  SEXTETS["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+SEXTETS[45] = 62; // -
+SEXTETS[95] = 63; // _
+
+/**
+ * The bytes of the base64 text in `text` from `start` on, decoded as leniently as Node's
+ * `Buffer.from(text, "base64")` (whitespace and stray characters skipped, URL-safe letters taken):
+ * `Uint8Array.fromBase64` / `atob` where they accept the text, else a loop here.
+ */
+export function base64Bytes(text: string, start = 0): Uint8Array {
+  const payload = start > 0 ? text.slice(start) : text;
+  const native = (Uint8Array as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  try {
+    if (typeof native === "function") return native(payload);
+    if (typeof atob === "function") {
+      const binary = atob(payload);
+      const out = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+      return out;
+    }
+  } catch {
+    // Not strict base64 (line breaks, URL-safe letters, no padding): the lenient loop below.
+  }
+  const out = new Uint8Array(Math.floor((payload.length * 3) / 4) + 3);
+  let n = 0;
+  let bits = 0;
+  let count = 0;
+  for (let i = 0; i < payload.length; i++) {
+    const c = payload.charCodeAt(i);
+    if (c === 61 /* = */) break;
+    const v = c < 128 ? (SEXTETS[c] as number) : 255;
+    if (v === 255) continue;
+    bits = ((bits << 6) | v) & 0xffffff;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out[n++] = (bits >> count) & 0xff;
+    }
+  }
+  return out.subarray(0, n);
 }
 
 /** Where LangChain keeps its own store (`@langchain/core` singletons, shared with langsmith). */

@@ -157,6 +157,12 @@ export interface Converter {
    * those belong to the app, which may change them between two callbacks.
    */
   immutable?(obj: object): boolean;
+  /**
+   * What to write in place of a string longer than `maxStringLength` (which would otherwise be
+   * cut with a marker), or undefined to cut it. Only such strings are asked: strings within the
+   * limit cost nothing extra. The mapping answers media references for data URLs (SPEC §4 "Media").
+   */
+  longString?(value: string): unknown;
 }
 
 /** Returned by `resolve` for values JSON omits (undefined, functions, symbols). */
@@ -469,6 +475,8 @@ class JsonWriter implements WalkState {
   #resolve(value: unknown, key: string | number, depth: number): unknown {
     switch (typeof value) {
       case "string":
+        if (value.length > this.#limits.maxStringLength) return this.#longString(value);
+        return value;
       case "number":
       case "boolean":
         return value;
@@ -494,6 +502,17 @@ class JsonWriter implements WalkState {
       return this.#convert(obj, key, depth, false);
     } catch (err) {
       return new Marker(unreadableMarker(err));
+    }
+  }
+
+  /** A string over the limit: the converter's replacement for it, else the string (cut when written). */
+  #longString(value: string): unknown {
+    const converter = this.#converter;
+    if (converter?.longString === undefined) return value;
+    try {
+      return converter.longString(value) ?? value;
+    } catch {
+      return value;
     }
   }
 

@@ -7,9 +7,13 @@
  * A screenshot of the session page is saved under this file's temp dir; with
  * UPDATE_VIEWER_SCREENSHOT=1 it also replaces docs/viewer.png (the README's picture).
  */
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HumanMessage } from "@langchain/core/messages";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { createAgent } from "langchain";
@@ -19,6 +23,7 @@ import { z } from "zod";
 import { OfflineChatModel } from "../../examples/support/offline-model.js";
 import { type SessionTree, startCollector, type TreeNode } from "../../src/collector/index.js";
 import { chromiumPath, launchChromium, NO_BROWSER_MESSAGE } from "../helpers/browser.js";
+import { ScriptedChatModel } from "../helpers/scripted-model.js";
 import { parentChain, TEST_KEY, useCollector } from "../helpers/setup.js";
 
 const hh = useCollector();
@@ -326,6 +331,65 @@ describe.skipIf(!chromiumPath)("the trace viewer in Chromium", () => {
       await page.close();
     } finally {
       await collector.close();
+    }
+  });
+
+  it("shows a media reference as a card, with the image when the upload hook recorded an http(s) URL", async () => {
+    // The app's "bucket": a local server answering a real 1×1 PNG.
+    const pixel = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    const bucket = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "image/png" }).end(pixel),
+    );
+    await new Promise<void>((r) => bucket.listen(0, "127.0.0.1", r));
+    const bucketUrl = `http://127.0.0.1:${(bucket.address() as AddressInfo).port}`;
+    try {
+      const image = Buffer.concat([pixel, Buffer.alloc(40_000, 7)]);
+      const hash = createHash("sha256").update(image).digest("hex");
+      const handler = hh.handler({
+        sessionName: "vision",
+        media: { upload: async () => `${bucketUrl}/${hash}.png` },
+      });
+      const model = new ScriptedChatModel({ replies: [{ content: "A dot." }] });
+      const content = [
+        { type: "text", text: "What is this?" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${image.toString("base64")}` } },
+        {
+          type: "input_audio",
+          input_audio: { data: Buffer.alloc(2_048, 1).toString("base64"), format: "wav" },
+        },
+      ];
+      await model.invoke([new HumanMessage({ content })], { callbacks: [handler] });
+      await handler.flush();
+      const event = hh.collector.events.find((e) => e.event_type === "model");
+      if (!event) throw new Error("no model event received");
+      const page = await openPage(browser, `/sessions/${event.session_id}#event=${event.event_id}`);
+      const cards = page.locator('#details [data-section="inputs"] .msg.role-user .media-card');
+      await cards.first().waitFor();
+      expect(await cards.count()).toBe(2);
+      const [imageCard, audioCard] = [cards.nth(0), cards.nth(1)];
+      expect(await imageCard.getAttribute("data-sha256")).toBe(hash);
+      const text = (await imageCard.textContent()) ?? "";
+      for (const part of ["image", "image/png", "39.1 KB", `sha256 ${hash.slice(0, 12)}`, "open"])
+        expect(text).toContain(part);
+      // The image itself, loaded from the app's bucket.
+      const img = imageCard.locator("img");
+      await expect
+        .poll(() => img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+        .toBe(1);
+      // Audio (uploaded too, but no picture to show): a card alone.
+      expect(await audioCard.locator("img").count()).toBe(0);
+      expect(await audioCard.textContent()).toContain("audio/wav");
+      expect(await audioCard.textContent()).toContain("2.0 KB");
+      // The text part stays text, before the image.
+      expect(await page.locator('#details [data-section="inputs"] .msg.role-user').textContent()).toMatch(
+        /What is this\?.*image/s,
+      );
+      await page.close();
+    } finally {
+      await new Promise((r) => bucket.close(r));
     }
   });
 });

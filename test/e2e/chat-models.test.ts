@@ -3,6 +3,7 @@
  * blocks, plain message objects) as the collector receives them.
  */
 
+import { createHash } from "node:crypto";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
@@ -217,7 +218,13 @@ describe("message content", () => {
         role: "user",
         content: [
           { type: "text", text: "And this one?" },
-          { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } },
+          // Bytes become a reference in the image's place (SPEC §4 "Media"; test/e2e/media.test.ts).
+          {
+            type: "image",
+            mime_type: "image/png",
+            bytes: 3,
+            sha256: createHash("sha256").update(Buffer.from("iVBOR", "base64")).digest("hex"),
+          },
         ],
       },
     ]);

@@ -8,6 +8,7 @@
  * gives AsyncLocalStorage (the README's runtime table), a root beside the chain where it does not.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
@@ -40,6 +41,7 @@ function expectTraced(sessionKey: string): void {
     "chain StrOutputParser",
     "chain weather-chain",
     "model FakeListChatModel",
+    "model look-at-image",
     "tool get_weather",
   ]);
   const chain = byName(events, "weather-chain");
@@ -66,6 +68,24 @@ function expectTraced(sessionKey: string): void {
   });
   // The key the result goes under is the mapping's business (SPEC: `message`), not the runtime's.
   expect(Object.values(tool.outputs ?? {})).toEqual(["It is sunny in Paris"]);
+  // The image as a reference, hashed by the runtime itself (JavaScript SHA-256 in the web build).
+  const image = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31 + 7) & 255);
+  expect(byName(events, "look-at-image").inputs).toEqual({
+    chat_history: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is this?" },
+          {
+            type: "image",
+            mime_type: "image/png",
+            bytes: 3000,
+            sha256: createHash("sha256").update(image).digest("hex"),
+          },
+        ],
+      },
+    ],
+  });
 }
 
 /**

@@ -14,6 +14,9 @@ import {
   HoneyHiveHandler,
   type HoneyHiveHandlerOptions,
   honeyhive,
+  type MediaOptions,
+  type MediaReference,
+  type MediaUploadFunction,
 } from "../../src/index.js";
 
 // ---- handler options --------------------------------------------------------------------------
@@ -33,6 +36,18 @@ type AnyOptions<T> = { [K in keyof T]-?: 0 extends 1 & T[K] ? K : never }[keyof 
 expectTypeOf<AnyOptions<HoneyHiveHandlerOptions>>().toEqualTypeOf<never>();
 
 new HoneyHiveHandler({ apiKey: "k", sampleRate: 0.5, ignoreLLM: true, userId: "u" });
+
+// Media: the upload hook gets the bytes and their MIME type and answers a URL.
+expectTypeOf<HoneyHiveHandlerOptions["media"]>().toEqualTypeOf<MediaOptions | undefined>();
+expectTypeOf<MediaUploadFunction>().toEqualTypeOf<(bytes: Uint8Array, mimeType: string) => Promise<string>>();
+expectTypeOf<AnyOptions<MediaOptions>>().toEqualTypeOf<never>();
+expectTypeOf<MediaReference["sha256"]>().toEqualTypeOf<string>();
+new HoneyHiveHandler({
+  media: { upload: async (bytes, mimeType) => `${mimeType}:${bytes.length}`, timeoutMs: 1000 },
+});
+new HoneyHiveHandler({ media: {} });
+// @ts-expect-error the hook answers a URL string
+new HoneyHiveHandler({ media: { upload: async () => 42 } });
 // An async onError (or logger) is accepted: its rejection is contained at run time.
 new HoneyHiveHandler({
   onError: async (error) => {
@@ -74,7 +89,7 @@ honeyhive({ userId: 42 });
 // ---- errors -----------------------------------------------------------------------------------
 
 expectTypeOf<HoneyHiveErrorCode>().toEqualTypeOf<
-  "config" | "auth" | "rejected" | "unreachable" | "mask" | "internal"
+  "config" | "auth" | "rejected" | "unreachable" | "mask" | "media" | "internal"
 >();
 expectTypeOf<HoneyHiveConfigError>().toExtend<HoneyHiveError>();
 expectTypeOf<HoneyHiveDeliveryError>().toExtend<HoneyHiveError>();

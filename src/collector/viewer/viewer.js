@@ -297,6 +297,49 @@ const isMessage = (v) =>
   isObject(v) && typeof v.role === "string" && ("content" in v || Array.isArray(v.tool_calls));
 const isMessageList = (v) => Array.isArray(v) && v.length > 0 && v.every(isMessage);
 
+/** A media reference the handler recorded in place of bytes (README "Media"). */
+const MEDIA_KINDS = new Set(["image", "audio", "video", "file"]);
+const isMediaReference = (v) =>
+  isObject(v) && MEDIA_KINDS.has(v.type) && typeof v.sha256 === "string" && typeof v.bytes === "number";
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * A media reference as a small card: kind, MIME type, size, short hash; the image itself when the
+ * app's upload hook recorded an http(s) URL (anything else, `javascript:` included, is not used).
+ */
+function mediaCard(ref) {
+  const url = typeof ref.url === "string" && /^https?:\/\//i.test(ref.url) ? ref.url : undefined;
+  const mime = typeof ref.mime_type === "string" ? ref.mime_type : "";
+  return el(
+    "div",
+    { class: "media-card", "data-sha256": ref.sha256 },
+    url && ref.type === "image"
+      ? el("img", {
+          src: url,
+          alt: `${mime} ${formatBytes(ref.bytes)}`,
+          loading: "lazy",
+          referrerpolicy: "no-referrer",
+        })
+      : null,
+    el(
+      "div",
+      { class: "media-meta" },
+      el("span", { class: "media-kind" }, ref.type),
+      " ",
+      el("span", { class: "mono" }, mime),
+      ` · ${formatBytes(ref.bytes)} · `,
+      el("span", { class: "mono", title: `sha256 ${ref.sha256}` }, `sha256 ${ref.sha256.slice(0, 12)}…`),
+      typeof ref.filename === "string" ? ` · ${ref.filename}` : null,
+      url ? [" · ", el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "open")] : null,
+    ),
+  );
+}
+
 function contentNode(content) {
   if (typeof content === "string") return el("div", { class: "msg-content" }, content);
   if (Array.isArray(content)) {
@@ -311,6 +354,7 @@ function contentNode(content) {
           const text = typeof url === "string" && url.length > 80 ? `${url.slice(0, 77)}…` : String(url);
           return el("div", { class: "muted" }, `[image] ${text}`);
         }
+        if (isMediaReference(part)) return mediaCard(part);
         return renderValue(part);
       }),
     );
@@ -365,6 +409,7 @@ function renderValue(value, depth = 0) {
   if (depth > 6) return el("pre", { class: "raw" }, JSON.stringify(value, null, 2));
   if (isMessageList(value)) return conversation(value);
   if (isMessage(value)) return conversation([value]);
+  if (isMediaReference(value)) return mediaCard(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return el("span", { class: "v-null" }, "[]");
     return el(
