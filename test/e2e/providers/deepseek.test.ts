@@ -62,8 +62,7 @@ describe("DeepSeek", () => {
       });
     });
 
-    // enabled after the reasoning mapping lands
-    it.skip("records reasoning_content as outputs.reasoning", async () => {
+    it("records reasoning_content as outputs.reasoning", async () => {
       const { ev } = await invokeWithReasoning();
       expect(ev?.outputs?.reasoning).toBe(THINKING);
     });
