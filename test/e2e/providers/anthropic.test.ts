@@ -12,9 +12,10 @@ import {
   anthropicError,
   anthropicMessage,
   anthropicStream,
-} from "../../helpers/providers/anthropic.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-http.js";
-import { expectTtftAtFirstContent, streamed, toolRound } from "../../helpers/providers/rounds.js";
+} from "../../helpers/providers/anthropic-wire.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
@@ -52,8 +53,6 @@ const hello: AnthropicAnswer = {
   },
 };
 
-const modelEvents = () => hh.collector.events.filter((e) => e.event_type === "model");
-
 describe("@langchain/anthropic", () => {
   it("invoke: requested vs answered model, provider, tokens with cache read and write, finish reason", async () => {
     fake.reply(anthropicMessage(hello));
@@ -70,7 +69,7 @@ describe("@langchain/anthropic", () => {
     expect(fake.requests[0]?.path).toBe("/v1/messages");
     expect(fake.requests[0]?.body).toMatchObject({ model: REQUESTED });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.event_name).toBe("ChatAnthropic");
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic", temperature: 0.2 });
     expect(event?.inputs).toEqual({ chat_history: [{ role: "user", content: "hi" }] });
@@ -102,7 +101,7 @@ describe("@langchain/anthropic", () => {
     // message_start reports 1 output token and message_delta the final 6: the package adds them.
     expect(reply.usage_metadata).toMatchObject({ input_tokens: 132, output_tokens: 7 });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
     expect(event?.outputs).toEqual({ role: "assistant", content: "Hello from the fake." });
     expect(event?.metadata).toMatchObject({
@@ -135,11 +134,11 @@ describe("@langchain/anthropic", () => {
       }),
     );
     const handler = hh.handler();
-    const { first, second } = await toolRound(chat(), handler, "invoke");
+    const { first, second } = await toolRound(chat(), [handler], "invoke");
     expect(first.tool_calls?.[0]?.id).toBe("toolu_01");
     expect(second.content).toBe("Sunny in Oslo.");
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
+    const [asking, answering] = modelEvents(hh).sort(
       (a, b) => (a.start_time as number) - (b.start_time as number),
     );
     const call = {
@@ -178,12 +177,12 @@ describe("@langchain/anthropic", () => {
       }),
     );
     const handler = hh.handler();
-    const { first } = await toolRound(chat(), handler, "stream");
+    const { first } = await toolRound(chat(), [handler], "stream");
     expect(first.tool_calls).toEqual([
       { id: "toolu_02", name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
     ]);
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
+    const [asking, answering] = modelEvents(hh).sort(
       (a, b) => (a.start_time as number) - (b.start_time as number),
     );
     const call = {
@@ -230,7 +229,7 @@ describe("@langchain/anthropic", () => {
     const handler = hh.handler();
     const { first, second } = await toolRound(
       chat({ thinking: { type: "enabled", budget_tokens: 1024 } }),
-      handler,
+      [handler],
       "stream",
     );
     // The package kept the thinking and redacted blocks (it must send them back on the next turn);
@@ -247,7 +246,7 @@ describe("@langchain/anthropic", () => {
     // The thinking went back to the API with its signature (what the package must do for tool use).
     expect(JSON.stringify(fake.requests[1]?.body)).toContain("sig-abc");
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
+    const [asking, answering] = modelEvents(hh).sort(
       (a, b) => (a.start_time as number) - (b.start_time as number),
     );
     const call = {
@@ -305,7 +304,7 @@ describe("@langchain/anthropic", () => {
     ]);
     expect(consumer.kinds).toContain("content-block-delta");
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({ role: "assistant", content: "Hello.", reasoning: "Short greeting." });
     // The assembled message names no model: it came only in the package's `provider` event.
     expect(JSON.stringify(reply)).not.toContain(ANSWERED);
@@ -333,7 +332,7 @@ describe("@langchain/anthropic", () => {
     expect(parsed).toEqual({ city: "Oslo", days: 3 });
     expect(fake.requests[0]?.body).toMatchObject({ tool_choice: { type: "tool", name: "weather_query" } });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({
       role: "assistant",
       content: "",
@@ -375,7 +374,7 @@ describe("@langchain/anthropic", () => {
       expect(err?.message).toContain(message);
       expect(fake.requests).toHaveLength(1); // no retries
       await handler.flush();
-      const [event] = modelEvents();
+      const [event] = modelEvents(hh);
       expect(event?.error).toContain(message);
       expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
       expect(event?.outputs ?? {}).toEqual({});

@@ -3,20 +3,21 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatMistralAI } from "@langchain/mistralai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { weather } from "../../helpers/agents.js";
 import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
 import {
   mistralCompletion,
   mistralRateLimited,
   mistralStream,
 } from "../../helpers/providers/mistral-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
+let fake: FakeServer;
 beforeAll(async () => {
-  fake = await startFakeProvider();
+  fake = await startFake();
 });
 afterAll(() => fake.close());
 
@@ -180,7 +181,7 @@ describe("Mistral", () => {
     );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await mistral()
-      .bindTools([weather])
+      .bindTools([weather()])
       .stream("Weather in Oslo?", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
     }

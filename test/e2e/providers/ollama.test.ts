@@ -2,16 +2,17 @@
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOllama } from "@langchain/ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { weather } from "../../helpers/agents.js";
 import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
 import { ollamaChat, ollamaError } from "../../helpers/providers/ollama-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
+let fake: FakeServer;
 beforeAll(async () => {
-  fake = await startFakeProvider();
+  fake = await startFake();
 });
 afterAll(() => fake.close());
 
@@ -129,7 +130,7 @@ describe("Ollama", () => {
     );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await ollama()
-      .bindTools([weather])
+      .bindTools([weather()])
       .stream("Weather in Bergen?", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
     }

@@ -6,16 +6,17 @@ import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { weather } from "../../helpers/agents.js";
 import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
 import { completion, completionStream, rateLimited } from "../../helpers/providers/openai-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
+let fake: FakeServer;
 beforeAll(async () => {
-  fake = await startFakeProvider();
+  fake = await startFake();
 });
 afterAll(() => fake.close());
 
@@ -178,7 +179,7 @@ describe("OpenAI (chat completions)", () => {
       }),
     );
     let reply: AIMessageChunk | undefined;
-    const model = openai({ streamUsage: true }).bindTools([weather]);
+    const model = openai({ streamUsage: true }).bindTools([weather()]);
     for await (const chunk of await model.stream("Weather in Bergen?", { callbacks: [handler] })) {
       reply = reply ? reply.concat(chunk) : chunk;
     }

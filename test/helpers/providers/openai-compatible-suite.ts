@@ -6,11 +6,12 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { weather } from "../agents.js";
 import type { CollectorFixture } from "../setup.js";
 import { modelEvents } from "./events.js";
-import { type FakeProviderServer, startFakeProvider } from "./fake-server.js";
+import { type FakeServer, startFake } from "./fake-server.js";
 import { type CompletionAnswer, completion, completionStream, rateLimited } from "./openai-wire.js";
-import { toolRound, weather } from "./tool-round.js";
+import { toolRound } from "./tool-round.js";
 
 export interface OpenAICompatibleCase {
   hh: CollectorFixture;
@@ -38,14 +39,14 @@ export interface OpenAICompatibleCase {
 }
 
 /** Registers the shared cases in the calling `describe`; returns the fake so the file can add its own. */
-export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeProviderServer } {
-  let server: FakeProviderServer | undefined;
+export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeServer } {
+  let server: FakeServer | undefined;
   const fake = () => {
     if (!server) throw new Error("fake provider not started");
     return server;
   };
   beforeAll(async () => {
-    server = await startFakeProvider();
+    server = await startFake();
   });
   afterAll(() => server?.close());
   const model = () => c.model(fake().url);
@@ -201,7 +202,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
         }),
       ),
     );
-    const bound = model().bindTools?.([weather]);
+    const bound = model().bindTools?.([weather()]);
     if (!bound) throw new Error("no bindTools");
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await bound.stream("Weather in Bergen?", { callbacks: [handler] })) {
