@@ -4,7 +4,7 @@ import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatMistralAI } from "@langchain/mistralai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { weather } from "../../helpers/agents.js";
-import { modelEvents } from "../../helpers/providers/events.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
 import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
 import {
   mistralCompletion,
@@ -23,6 +23,8 @@ afterAll(() => fake.close());
 
 const REQUESTED = "mistral-large-latest";
 const ANSWERED = "mistral-large-2411";
+/** The pause between a stream's role-only opening chunk and its first content (time to first token). */
+const OPENING_PAUSE_MS = 40;
 
 // ChatMistralAI's option is `serverURL` (the SDK appends /v1/chat/completions); its own retries
 // are LangChain's AsyncCaller, turned off with maxRetries.
@@ -70,6 +72,7 @@ describe("Mistral", () => {
         model: ANSWERED,
         content: "un deux trois quatre",
         usage: { prompt: 9, completion: 4 },
+        openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
     let reply: AIMessageChunk | undefined;
@@ -93,6 +96,8 @@ describe("Mistral", () => {
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "un deux trois quatre" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    // Stamped at the first content, not at the role-only opening chunk written a pause before it.
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "content");
   });
 
   it("invoke with a streaming consumer (streamEvents): response_model once", async () => {
@@ -177,6 +182,7 @@ describe("Mistral", () => {
         model: ANSWERED,
         toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }],
         usage: { prompt: 40, completion: 9 },
+        openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
     let reply: AIMessageChunk | undefined;
@@ -199,6 +205,7 @@ describe("Mistral", () => {
       prompt_tokens: 40,
     });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "tool_call");
   });
 
   it("a 429: the app gets the package's own error, the event records it", async () => {

@@ -7,7 +7,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { weather } from "../../helpers/agents.js";
-import { modelEvents } from "../../helpers/providers/events.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
 import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
 import { completion, completionStream, rateLimited } from "../../helpers/providers/openai-wire.js";
 import { toolRound } from "../../helpers/providers/tool-round.js";
@@ -99,6 +99,8 @@ describe("OpenAI (chat completions)", () => {
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "one two three four" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    // Stamped at the first content, not at the role-only opening chunk written 60 ms before it.
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "content");
     expect(ev?.metrics?.ttft_ms as number).toBeLessThanOrEqual(ev?.duration as number);
   });
 
@@ -176,6 +178,7 @@ describe("OpenAI (chat completions)", () => {
         model: ANSWERED,
         toolCalls: [{ id: "call_s1", name: "get_weather", arguments: '{"city":"Bergen"}' }],
         usage: { prompt: 40, completion: 9 },
+        openingPauseMs: 40,
       }),
     );
     let reply: AIMessageChunk | undefined;
@@ -208,6 +211,7 @@ describe("OpenAI (chat completions)", () => {
       completion_tokens: 9,
     });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "tool_call");
   });
 
   it("withStructuredOutput: the parsed object reaches the app; the model event keeps the JSON answer and response_format", async () => {

@@ -8,7 +8,7 @@ import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { weather } from "../agents.js";
 import type { CollectorFixture } from "../setup.js";
-import { modelEvents } from "./events.js";
+import { expectTtftAtFirstContent, modelEvents } from "./events.js";
 import { type FakeServer, startFake } from "./fake-server.js";
 import { type CompletionAnswer, completion, completionStream, rateLimited } from "./openai-wire.js";
 import { toolRound } from "./tool-round.js";
@@ -37,6 +37,12 @@ export interface OpenAICompatibleCase {
    */
   tokenDetails?(reply: AIMessage): void;
 }
+
+/**
+ * Streams open with a role-only chunk (content ""), then this pause before the first content: long
+ * enough that time to first token stamped at the opening chunk fails `expectTtftAtFirstContent`.
+ */
+const OPENING_PAUSE_MS = 40;
 
 /** Registers the shared cases in the calling `describe`; returns the fake so the file can add its own. */
 export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeServer } {
@@ -122,10 +128,16 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
     expect(ev?.outputs).toEqual({});
   });
 
-  it("stream: the full text, one answered model, usage, TTFT", async () => {
+  it("stream: the full text, one answered model, usage, TTFT at the first content", async () => {
     const handler = c.hh.handler();
     fake().reply(
-      completionStream(answer({ content: "one two three four", usage: { prompt: 9, completion: 4 } })),
+      completionStream(
+        answer({
+          content: "one two three four",
+          usage: { prompt: 9, completion: 4 },
+          openingPauseMs: OPENING_PAUSE_MS,
+        }),
+      ),
     );
     let reply: AIMessageChunk | undefined;
     for await (const chunk of await model().stream("count", { callbacks: [handler] })) {
@@ -147,6 +159,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "one two three four" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake().requests.at(-1), "content");
   });
 
   it("tool round: outputs carry the tool call; the second call's chat_history has it and the tool message", async () => {
@@ -199,6 +212,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
         answer({
           toolCalls: [{ id: "call_s1", name: "get_weather", arguments: '{"city":"Bergen"}' }],
           usage: { prompt: 40, completion: 9 },
+          openingPauseMs: OPENING_PAUSE_MS,
         }),
       ),
     );
@@ -228,6 +242,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
     });
     expect(ev?.metadata).toMatchObject({ response_model: c.answered, finish_reason: "tool_calls" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake().requests.at(-1), "tool_call");
   });
 
   return { fake };
