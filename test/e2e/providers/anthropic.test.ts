@@ -5,7 +5,7 @@
 import { ChatAnthropic } from "@langchain/anthropic";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { HumanMessage } from "@langchain/core/messages";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   type AnthropicAnswer,
@@ -14,19 +14,12 @@ import {
   anthropicStream,
 } from "../../helpers/providers/anthropic-wire.js";
 import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const REQUESTED = "claude-sonnet-4-5";
 const ANSWERED = "claude-sonnet-4-5-20250929";

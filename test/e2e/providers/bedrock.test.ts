@@ -7,7 +7,7 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { ChatBedrockConverse } from "@langchain/aws";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   bedrockError,
@@ -16,19 +16,12 @@ import {
   converseStream,
 } from "../../helpers/providers/bedrock-wire.js";
 import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0";
 const GAP_MS = 25;

@@ -3,10 +3,10 @@
  * streamGenerateContent?alt=sse): what the package parsed first, then the exact event fields.
  */
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import {
   type GeminiAnswer,
   geminiError,
@@ -17,14 +17,7 @@ import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const REQUESTED = "gemini-2.5-flash";
 const ANSWERED = "gemini-2.5-flash-preview-05-20";

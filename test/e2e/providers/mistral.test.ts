@@ -2,24 +2,20 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatMistralAI } from "@langchain/mistralai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { weather } from "../../helpers/agents.js";
 import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import {
   mistralCompletion,
   mistralRateLimited,
   mistralStream,
 } from "../../helpers/providers/mistral-wire.js";
-import { toolRound } from "../../helpers/providers/tool-round.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
+const fake = useFake();
 
 const REQUESTED = "mistral-large-latest";
 const ANSWERED = "mistral-large-2411";
@@ -75,10 +71,7 @@ describe("Mistral", () => {
         openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await mistral().stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(mistral().stream("count", { callbacks: [handler] }));
     expect(reply?.content).toBe("un deux trois quatre");
     expect(reply?.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 4, total_tokens: 13 });
     // What LangChain hands over: the model string concatenated across chunks.
@@ -185,12 +178,11 @@ describe("Mistral", () => {
         openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await mistral()
-      .bindTools([weather()])
-      .stream("Weather in Oslo?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(
+      mistral()
+        .bindTools([weather()])
+        .stream("Weather in Oslo?", { callbacks: [handler] }),
+    );
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },

@@ -2,23 +2,18 @@
  * `@langchain/openai` (ChatOpenAI, chat completions) against a local fake of OpenAI's API: what the
  * package parsed first (so a wrong fake fails loudly), then what the collector received.
  */
-import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { weather } from "../../helpers/agents.js";
 import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import { completion, completionStream, rateLimited } from "../../helpers/providers/openai-wire.js";
-import { toolRound } from "../../helpers/providers/tool-round.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
+const fake = useFake();
 
 const REQUESTED = "gpt-4o";
 const ANSWERED = "gpt-4o-2024-08-06";
@@ -73,10 +68,7 @@ describe("OpenAI (chat completions)", () => {
     fake.reply(
       completionStream({ model: ANSWERED, content: "one two three four", usage, openingPauseMs: 60 }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await openai({ streamUsage: true }).stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(openai({ streamUsage: true }).stream("count", { callbacks: [handler] }));
     expect(fake.requests.at(-1)?.body).toMatchObject({
       stream: true,
       stream_options: { include_usage: true },
@@ -181,11 +173,8 @@ describe("OpenAI (chat completions)", () => {
         openingPauseMs: 40,
       }),
     );
-    let reply: AIMessageChunk | undefined;
     const model = openai({ streamUsage: true }).bindTools([weather()]);
-    for await (const chunk of await model.stream("Weather in Bergen?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(model.stream("Weather in Bergen?", { callbacks: [handler] }));
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: "call_s1", name: "get_weather", args: { city: "Bergen" }, type: "tool_call" },

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export interface ReceivedRequest {
   method: string;
@@ -133,6 +134,35 @@ export async function startFake(): Promise<FakeServer> {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The fake of a test file (or `describe`): started before its tests, its recorded requests cleared
+ * before each test, closed after them. Usable as a `FakeServer` from inside the tests.
+ */
+export function useFake(): FakeServer {
+  let server: FakeServer | undefined;
+  const started = () => {
+    if (!server) throw new Error("the fake provider is not started: use it inside a test");
+    return server;
+  };
+  beforeAll(async () => {
+    server = await startFake();
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => {
+    if (server) server.requests.length = 0;
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get requests() {
+      return started().requests;
+    },
+    reply: (...replies) => started().reply(...replies),
+    close: () => started().close(),
   };
 }
 

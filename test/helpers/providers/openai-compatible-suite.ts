@@ -5,13 +5,13 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { weather } from "../agents.js";
 import type { CollectorFixture } from "../setup.js";
 import { expectTtftAtFirstContent, modelEvents } from "./events.js";
-import { type FakeServer, startFake } from "./fake-server.js";
+import { type FakeServer, useFake } from "./fake-server.js";
 import { type CompletionAnswer, completion, completionStream, rateLimited } from "./openai-wire.js";
-import { toolRound } from "./tool-round.js";
+import { streamed, toolRound } from "./tool-round.js";
 
 export interface OpenAICompatibleCase {
   hh: CollectorFixture;
@@ -46,15 +46,8 @@ const OPENING_PAUSE_MS = 40;
 
 /** Registers the shared cases in the calling `describe`; returns the fake so the file can add its own. */
 export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeServer } {
-  let server: FakeServer | undefined;
-  const fake = () => {
-    if (!server) throw new Error("fake provider not started");
-    return server;
-  };
-  beforeAll(async () => {
-    server = await startFake();
-  });
-  afterAll(() => server?.close());
+  const server = useFake();
+  const fake = () => server;
   const model = () => c.model(fake().url);
   const answer = (a: Omit<CompletionAnswer, "model">): CompletionAnswer => ({
     model: c.answered,
@@ -139,10 +132,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
         }),
       ),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await model().stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
-    }
+    const reply = await streamed(model().stream("count", { callbacks: [handler] }));
     expect(reply?.content).toBe("one two three four");
     if (c.streamedUsage) c.streamedUsage(reply);
     else expect(reply?.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 4, total_tokens: 13 });
@@ -218,10 +208,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeSe
     );
     const bound = model().bindTools?.([weather()]);
     if (!bound) throw new Error("no bindTools");
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await bound.stream("Weather in Bergen?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
-    }
+    const reply = await streamed(bound.stream("Weather in Bergen?", { callbacks: [handler] }));
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: "call_s1", name: "get_weather", args: { city: "Bergen" }, type: "tool_call" },
