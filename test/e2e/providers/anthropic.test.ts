@@ -106,7 +106,7 @@ describe("@langchain/anthropic", () => {
       cache_read_input_tokens: 100,
       cache_write_input_tokens: 20,
     });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:text_delta");
+    expectTtftAtFirstContent(event, fake.requests[0], "content_block_delta:text_delta");
   });
 
   it("tool round (invoke): tool_use parsed, the tool runs, the second call's chat_history has the assistant's tool_calls and the tool message", async () => {
@@ -131,9 +131,7 @@ describe("@langchain/anthropic", () => {
     expect(first.tool_calls?.[0]?.id).toBe("toolu_01");
     expect(second.content).toBe("Sunny in Oslo.");
     await handler.flush();
-    const [asking, answering] = modelEvents(hh).sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_01",
       type: "function",
@@ -175,9 +173,7 @@ describe("@langchain/anthropic", () => {
       { id: "toolu_02", name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
     ]);
     await handler.flush();
-    const [asking, answering] = modelEvents(hh).sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_02",
       type: "function",
@@ -185,7 +181,7 @@ describe("@langchain/anthropic", () => {
     };
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(asking?.metadata).toMatchObject({ finish_reason: "tool_use", response_model: ANSWERED });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "content_block_start:tool_use");
+    expectTtftAtFirstContent(asking, fake.requests[0], "content_block_start:tool_use");
     expect(answering?.inputs?.chat_history).toEqual([
       { role: "user", content: "Weather in Oslo?" },
       { role: "assistant", content: "", tool_calls: [call] },
@@ -239,9 +235,7 @@ describe("@langchain/anthropic", () => {
     // The thinking went back to the API with its signature (what the package must do for tool use).
     expect(JSON.stringify(fake.requests[1]?.body)).toContain("sig-abc");
     await handler.flush();
-    const [asking, answering] = modelEvents(hh).sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_03",
       type: "function",
@@ -249,7 +243,7 @@ describe("@langchain/anthropic", () => {
     };
     const reasoning = `${thinking}\n\n[redacted]`;
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", reasoning, tool_calls: [call] });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
+    expectTtftAtFirstContent(asking, fake.requests[0], "content_block_delta:thinking_delta");
     expect(answering?.inputs?.chat_history).toEqual([
       { role: "user", content: "Weather in Oslo?" },
       { role: "assistant", content: "", reasoning, tool_calls: [call] },
@@ -303,7 +297,7 @@ describe("@langchain/anthropic", () => {
     expect(JSON.stringify(reply)).not.toContain(ANSWERED);
     expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6, response_model: ANSWERED });
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
+    expectTtftAtFirstContent(event, fake.requests[0], "content_block_delta:thinking_delta");
   });
 
   it("withStructuredOutput (forced tool call): the parsed object for the app; the model event shows the call and the forced tool_choice", async () => {
@@ -374,7 +368,3 @@ describe("@langchain/anthropic", () => {
     },
   );
 });
-
-function never(): never {
-  throw new Error("the fake received no request");
-}

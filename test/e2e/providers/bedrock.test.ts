@@ -136,7 +136,7 @@ describe("@langchain/aws ChatBedrockConverse", () => {
       cache_read_input_tokens: 20,
       cache_write_input_tokens: 10,
     });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "reasoning");
+    expectTtftAtFirstContent(event, fake.requests[0], "reasoning");
   });
 
   it("tool round (invoke): toolUse parsed, the tool runs with its description (tools bound inside toolConfig), the second call's chat_history", async () => {
@@ -169,7 +169,7 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     const [asking, answering] = modelEvents(hh);
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(asking?.metadata).toMatchObject({ finish_reason: "tool_use" });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "toolUseStart");
+    expectTtftAtFirstContent(asking, fake.requests[0], "toolUseStart");
     expect(answering?.inputs?.chat_history).toEqual(roundHistory);
     expect(answering?.outputs).toEqual({ role: "assistant", content: "Sunny in Oslo." });
   });
@@ -223,7 +223,3 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     expect(event?.config).toMatchObject({ model: MODEL, provider: "bedrock" });
   });
 });
-
-function never(): never {
-  throw new Error("the fake received no request");
-}
