@@ -5,27 +5,21 @@
 import { ChatAnthropic } from "@langchain/anthropic";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { HumanMessage } from "@langchain/core/messages";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   type AnthropicAnswer,
   anthropicError,
   anthropicMessage,
   anthropicStream,
-} from "../../helpers/providers/anthropic.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-http.js";
-import { expectTtftAtFirstContent, streamed, toolRound } from "../../helpers/providers/rounds.js";
+} from "../../helpers/providers/anthropic-wire.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const REQUESTED = "claude-sonnet-4-5";
 const ANSWERED = "claude-sonnet-4-5-20250929";
@@ -52,8 +46,6 @@ const hello: AnthropicAnswer = {
   },
 };
 
-const modelEvents = () => hh.collector.events.filter((e) => e.event_type === "model");
-
 describe("@langchain/anthropic", () => {
   it("invoke: requested vs answered model, provider, tokens with cache read and write, finish reason", async () => {
     fake.reply(anthropicMessage(hello));
@@ -70,7 +62,7 @@ describe("@langchain/anthropic", () => {
     expect(fake.requests[0]?.path).toBe("/v1/messages");
     expect(fake.requests[0]?.body).toMatchObject({ model: REQUESTED });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.event_name).toBe("ChatAnthropic");
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic", temperature: 0.2 });
     expect(event?.inputs).toEqual({ chat_history: [{ role: "user", content: "hi" }] });
@@ -102,7 +94,7 @@ describe("@langchain/anthropic", () => {
     // message_start reports 1 output token and message_delta the final 6: the package adds them.
     expect(reply.usage_metadata).toMatchObject({ input_tokens: 132, output_tokens: 7 });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
     expect(event?.outputs).toEqual({ role: "assistant", content: "Hello from the fake." });
     expect(event?.metadata).toMatchObject({
@@ -114,7 +106,7 @@ describe("@langchain/anthropic", () => {
       cache_read_input_tokens: 100,
       cache_write_input_tokens: 20,
     });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:text_delta");
+    expectTtftAtFirstContent(event, fake.requests[0], "content_block_delta:text_delta");
   });
 
   it("tool round (invoke): tool_use parsed, the tool runs, the second call's chat_history has the assistant's tool_calls and the tool message", async () => {
@@ -135,13 +127,11 @@ describe("@langchain/anthropic", () => {
       }),
     );
     const handler = hh.handler();
-    const { first, second } = await toolRound(chat(), handler, "invoke");
+    const { first, second } = await toolRound(chat(), [handler], "invoke");
     expect(first.tool_calls?.[0]?.id).toBe("toolu_01");
     expect(second.content).toBe("Sunny in Oslo.");
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_01",
       type: "function",
@@ -178,14 +168,12 @@ describe("@langchain/anthropic", () => {
       }),
     );
     const handler = hh.handler();
-    const { first } = await toolRound(chat(), handler, "stream");
+    const { first } = await toolRound(chat(), [handler], "stream");
     expect(first.tool_calls).toEqual([
       { id: "toolu_02", name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
     ]);
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_02",
       type: "function",
@@ -193,7 +181,7 @@ describe("@langchain/anthropic", () => {
     };
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(asking?.metadata).toMatchObject({ finish_reason: "tool_use", response_model: ANSWERED });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "content_block_start:tool_use");
+    expectTtftAtFirstContent(asking, fake.requests[0], "content_block_start:tool_use");
     expect(answering?.inputs?.chat_history).toEqual([
       { role: "user", content: "Weather in Oslo?" },
       { role: "assistant", content: "", tool_calls: [call] },
@@ -230,7 +218,7 @@ describe("@langchain/anthropic", () => {
     const handler = hh.handler();
     const { first, second } = await toolRound(
       chat({ thinking: { type: "enabled", budget_tokens: 1024 } }),
-      handler,
+      [handler],
       "stream",
     );
     // The package kept the thinking and redacted blocks (it must send them back on the next turn);
@@ -247,9 +235,7 @@ describe("@langchain/anthropic", () => {
     // The thinking went back to the API with its signature (what the package must do for tool use).
     expect(JSON.stringify(fake.requests[1]?.body)).toContain("sig-abc");
     await handler.flush();
-    const [asking, answering] = modelEvents().sort(
-      (a, b) => (a.start_time as number) - (b.start_time as number),
-    );
+    const [asking, answering] = modelEvents(hh);
     const call = {
       id: "toolu_03",
       type: "function",
@@ -257,7 +243,7 @@ describe("@langchain/anthropic", () => {
     };
     const reasoning = `${thinking}\n\n[redacted]`;
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", reasoning, tool_calls: [call] });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
+    expectTtftAtFirstContent(asking, fake.requests[0], "content_block_delta:thinking_delta");
     expect(answering?.inputs?.chat_history).toEqual([
       { role: "user", content: "Weather in Oslo?" },
       { role: "assistant", content: "", reasoning, tool_calls: [call] },
@@ -305,13 +291,13 @@ describe("@langchain/anthropic", () => {
     ]);
     expect(consumer.kinds).toContain("content-block-delta");
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({ role: "assistant", content: "Hello.", reasoning: "Short greeting." });
     // The assembled message names no model: it came only in the package's `provider` event.
     expect(JSON.stringify(reply)).not.toContain(ANSWERED);
     expect(event?.metadata).toMatchObject({ input_tokens: 10, output_tokens: 6, response_model: ANSWERED });
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "content_block_delta:thinking_delta");
+    expectTtftAtFirstContent(event, fake.requests[0], "content_block_delta:thinking_delta");
   });
 
   it("withStructuredOutput (forced tool call): the parsed object for the app; the model event shows the call and the forced tool_choice", async () => {
@@ -333,7 +319,7 @@ describe("@langchain/anthropic", () => {
     expect(parsed).toEqual({ city: "Oslo", days: 3 });
     expect(fake.requests[0]?.body).toMatchObject({ tool_choice: { type: "tool", name: "weather_query" } });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({
       role: "assistant",
       content: "",
@@ -375,14 +361,10 @@ describe("@langchain/anthropic", () => {
       expect(err?.message).toContain(message);
       expect(fake.requests).toHaveLength(1); // no retries
       await handler.flush();
-      const [event] = modelEvents();
+      const [event] = modelEvents(hh);
       expect(event?.error).toContain(message);
       expect(event?.config).toMatchObject({ model: REQUESTED, provider: "anthropic" });
       expect(event?.outputs ?? {}).toEqual({});
     },
   );
 });
-
-function never(): never {
-  throw new Error("the fake received no request");
-}

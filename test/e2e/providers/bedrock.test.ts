@@ -7,27 +7,21 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { ChatBedrockConverse } from "@langchain/aws";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   bedrockError,
   type ConverseAnswer,
   converse,
   converseStream,
-} from "../../helpers/providers/bedrock.js";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-http.js";
-import { expectTtftAtFirstContent, streamed, toolRound } from "../../helpers/providers/rounds.js";
+} from "../../helpers/providers/bedrock-wire.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0";
 const GAP_MS = 25;
@@ -78,11 +72,6 @@ const roundHistory = [
   { role: "tool", content: "sunny in Oslo", name: "get_weather", tool_call_id: "tooluse_1" },
 ];
 
-const modelEvents = () =>
-  hh.collector.events
-    .filter((e) => e.event_type === "model")
-    .sort((a, b) => (a.start_time as number) - (b.start_time as number));
-
 describe("@langchain/aws ChatBedrockConverse", () => {
   it("invoke: model id, provider bedrock, cache read and write tokens, finish reason; reasoning content as reasoning", async () => {
     fake.reply(converse(reasoned));
@@ -101,7 +90,7 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     });
     expect(fake.requests[0]?.path).toBe(`/model/${encodeURIComponent(MODEL)}/converse`);
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.event_name).toBe("ChatBedrockConverse");
     expect(event?.config).toMatchObject({ model: MODEL, provider: "bedrock" });
     expect(event?.outputs).toEqual({
@@ -134,7 +123,7 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     expect(reply.response_metadata).toMatchObject({ messageStop: { stopReason: "end_turn" } });
     expect(reply.usage_metadata).toMatchObject({ input_tokens: 42, output_tokens: 9, total_tokens: 51 });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({
       role: "assistant",
       content: "Hello from the fake.",
@@ -147,17 +136,17 @@ describe("@langchain/aws ChatBedrockConverse", () => {
       cache_read_input_tokens: 20,
       cache_write_input_tokens: 10,
     });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "reasoning");
+    expectTtftAtFirstContent(event, fake.requests[0], "reasoning");
   });
 
   it("tool round (invoke): toolUse parsed, the tool runs with its description (tools bound inside toolConfig), the second call's chat_history", async () => {
     fake.reply(converse(weatherCall), converse(sunny));
     const handler = hh.handler();
-    const { first, second } = await toolRound(chat(), handler, "invoke");
+    const { first, second } = await toolRound(chat(), [handler], "invoke");
     expect(first.tool_calls?.[0]?.id).toBe("tooluse_1");
     expect(second.content).toBe("Sunny in Oslo.");
     await handler.flush();
-    const [asking, answering] = modelEvents();
+    const [asking, answering] = modelEvents(hh);
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(asking?.metadata).toMatchObject({ finish_reason: "tool_use", input_tokens: 30, output_tokens: 8 });
     expect(answering?.inputs?.chat_history).toEqual(roundHistory);
@@ -172,15 +161,15 @@ describe("@langchain/aws ChatBedrockConverse", () => {
   it("streamed tool call: contentBlockStart + toolUse input delta assembled; TTFT at the tool-use start", async () => {
     fake.reply(converseStream(weatherCall, GAP_MS), converseStream(sunny));
     const handler = hh.handler();
-    const { first } = await toolRound(chat(), handler, "stream");
+    const { first } = await toolRound(chat(), [handler], "stream");
     expect(first.tool_calls).toEqual([
       { id: "tooluse_1", name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
     ]);
     await handler.flush();
-    const [asking, answering] = modelEvents();
+    const [asking, answering] = modelEvents(hh);
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(asking?.metadata).toMatchObject({ finish_reason: "tool_use" });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "toolUseStart");
+    expectTtftAtFirstContent(asking, fake.requests[0], "toolUseStart");
     expect(answering?.inputs?.chat_history).toEqual(roundHistory);
     expect(answering?.outputs).toEqual({ role: "assistant", content: "Sunny in Oslo." });
   });
@@ -201,7 +190,7 @@ describe("@langchain/aws ChatBedrockConverse", () => {
       .invoke("Oslo, three days", { callbacks: [handler] });
     expect(parsed).toEqual({ city: "Oslo", days: 3 });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({
       role: "assistant",
       content: "",
@@ -229,12 +218,8 @@ describe("@langchain/aws ChatBedrockConverse", () => {
     expect(err?.message).toContain("Too many requests");
     expect(fake.requests).toHaveLength(1);
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.error).toContain("Too many requests");
     expect(event?.config).toMatchObject({ model: MODEL, provider: "bedrock" });
   });
 });
-
-function never(): never {
-  throw new Error("the fake received no request");
-}

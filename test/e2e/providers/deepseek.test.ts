@@ -2,12 +2,12 @@
  * `@langchain/deepseek` (ChatDeepSeek, a ChatOpenAI completions subclass) against a local fake of
  * DeepSeek's OpenAI-compatible API, `reasoning_content` included.
  */
-import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatDeepSeek } from "@langchain/deepseek";
 import { describe, expect, it } from "vitest";
 import { modelEvents } from "../../helpers/providers/events.js";
 import { openAICompatibleCases } from "../../helpers/providers/openai-compatible-suite.js";
 import { completion, completionStream } from "../../helpers/providers/openai-wire.js";
+import { streamed } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
@@ -77,10 +77,7 @@ describe("DeepSeek", () => {
           usage: { prompt: 10, completion: 20 },
         }),
       );
-      let reply: AIMessageChunk | undefined;
-      for await (const chunk of await deepseek(fake().url).stream("Hi", { callbacks: [handler] })) {
-        reply = reply ? reply.concat(chunk) : chunk;
-      }
+      const reply = await streamed(deepseek(fake().url).stream("Hi", { callbacks: [handler] }));
       expect(reply?.content).toBe("Hello!");
       expect(reply?.additional_kwargs.reasoning_content).toBe(THINKING);
       await handler.flush();

@@ -3,27 +3,21 @@
  * streamGenerateContent?alt=sse): what the package parsed first, then the exact event fields.
  */
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type FakeServer, startFake } from "../../helpers/providers/fake-http.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import {
   type GeminiAnswer,
   geminiError,
   geminiGenerate,
   geminiStream,
-} from "../../helpers/providers/gemini.js";
-import { expectTtftAtFirstContent, streamed, toolRound } from "../../helpers/providers/rounds.js";
+} from "../../helpers/providers/gemini-wire.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeServer;
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFake();
 
 const REQUESTED = "gemini-2.5-flash";
 const ANSWERED = "gemini-2.5-flash-preview-05-20";
@@ -48,11 +42,6 @@ const thoughtful: GeminiAnswer = {
     thoughtsTokenCount: 20,
   },
 };
-
-const modelEvents = () =>
-  hh.collector.events
-    .filter((e) => e.event_type === "model")
-    .sort((a, b) => (a.start_time as number) - (b.start_time as number));
 
 const weatherCall: GeminiAnswer = {
   modelVersion: ANSWERED,
@@ -84,7 +73,7 @@ describe("@langchain/google-genai", () => {
     expect(JSON.stringify(reply)).not.toContain(ANSWERED);
     expect(fake.requests[0]?.path).toBe(`/v1beta/models/${REQUESTED}:generateContent`);
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.event_name).toBe("ChatGoogleGenerativeAI");
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "google" });
     expect(event?.outputs).toEqual({
@@ -117,7 +106,7 @@ describe("@langchain/google-genai", () => {
     ]);
     expect(reply.usage_metadata).toMatchObject({ input_tokens: 12, output_tokens: 6, total_tokens: 38 });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({
       role: "assistant",
       content: "Hello from the fake.",
@@ -129,17 +118,17 @@ describe("@langchain/google-genai", () => {
       input_tokens: 12,
     });
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "google" });
-    expectTtftAtFirstContent(event ?? {}, fake.requests[0] ?? never(), "thought");
+    expectTtftAtFirstContent(event, fake.requests[0], "thought");
   });
 
   it("tool round (invoke): functionCall parsed, the tool runs, the second call's chat_history has the tool_calls and the tool message", async () => {
     fake.reply(geminiGenerate(weatherCall), geminiGenerate(sunny));
     const handler = hh.handler();
-    const { first, second } = await toolRound(chat(), handler, "invoke");
+    const { first, second } = await toolRound(chat(), [handler], "invoke");
     expect(second.content).toBe("Sunny in Oslo.");
     const id = first.tool_calls?.[0]?.id as string; // Gemini sends none: the package makes a uuid.
     await handler.flush();
-    const [asking, answering] = modelEvents();
+    const [asking, answering] = modelEvents(hh);
     const call = { id, type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } };
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
     expect(answering?.inputs?.chat_history).toEqual([
@@ -153,16 +142,16 @@ describe("@langchain/google-genai", () => {
   it('streamed tool call: the assistant turn in the next chat_history has no name "model"; TTFT at the functionCall', async () => {
     fake.reply(geminiStream(weatherCall, GAP_MS), geminiStream(sunny));
     const handler = hh.handler();
-    const { first, history } = await toolRound(chat(), handler, "stream");
+    const { first, history } = await toolRound(chat(), [handler], "stream");
     // The package names each chunk after Gemini's role; a one-chunk answer keeps it.
     expect(first.name).toBe("model");
     expect(history[1]).toBe(first);
     const id = first.tool_calls?.[0]?.id as string;
     await handler.flush();
-    const [asking, answering] = modelEvents();
+    const [asking, answering] = modelEvents(hh);
     const call = { id, type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } };
     expect(asking?.outputs).toEqual({ role: "assistant", content: "", tool_calls: [call] });
-    expectTtftAtFirstContent(asking ?? {}, fake.requests[0] ?? never(), "functionCall");
+    expectTtftAtFirstContent(asking, fake.requests[0], "functionCall");
     expect(answering?.inputs?.chat_history).toEqual([
       { role: "user", content: "Weather in Oslo?" },
       { role: "assistant", content: "", tool_calls: [call] },
@@ -187,7 +176,7 @@ describe("@langchain/google-genai", () => {
     const request = fake.requests[0]?.body as { generationConfig?: Record<string, unknown> };
     expect(request.generationConfig).toMatchObject({ responseMimeType: "application/json" });
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.outputs).toEqual({ role: "assistant", content: '{"city":"Oslo","days":3}' });
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "google" });
     expect(JSON.stringify(event?.config)).toContain("responseMimeType");
@@ -206,12 +195,8 @@ describe("@langchain/google-genai", () => {
     expect(err?.message).toContain("Quota exceeded");
     expect(fake.requests).toHaveLength(1);
     await handler.flush();
-    const [event] = modelEvents();
+    const [event] = modelEvents(hh);
     expect(event?.error).toContain("Quota exceeded");
     expect(event?.config).toMatchObject({ model: REQUESTED, provider: "google" });
   });
 });
-
-function never(): never {
-  throw new Error("the fake received no request");
-}

@@ -2,26 +2,25 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatMistralAI } from "@langchain/mistralai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { describe, expect, it } from "vitest";
+import { weather } from "../../helpers/agents.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import {
   mistralCompletion,
   mistralRateLimited,
   mistralStream,
 } from "../../helpers/providers/mistral-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterAll(() => fake.close());
+const fake = useFake();
 
 const REQUESTED = "mistral-large-latest";
 const ANSWERED = "mistral-large-2411";
+/** The pause between a stream's role-only opening chunk and its first content (time to first token). */
+const OPENING_PAUSE_MS = 40;
 
 // ChatMistralAI's option is `serverURL` (the SDK appends /v1/chat/completions); its own retries
 // are LangChain's AsyncCaller, turned off with maxRetries.
@@ -69,12 +68,10 @@ describe("Mistral", () => {
         model: ANSWERED,
         content: "un deux trois quatre",
         usage: { prompt: 9, completion: 4 },
+        openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await mistral().stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(mistral().stream("count", { callbacks: [handler] }));
     expect(reply?.content).toBe("un deux trois quatre");
     expect(reply?.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 4, total_tokens: 13 });
     // What LangChain hands over: the model string concatenated across chunks.
@@ -92,6 +89,8 @@ describe("Mistral", () => {
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "un deux trois quatre" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    // Stamped at the first content, not at the role-only opening chunk written a pause before it.
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "content");
   });
 
   it("invoke with a streaming consumer (streamEvents): response_model once", async () => {
@@ -176,14 +175,14 @@ describe("Mistral", () => {
         model: ANSWERED,
         toolCalls: [{ id: CALL_ID, name: "get_weather", arguments: '{"city":"Oslo"}' }],
         usage: { prompt: 40, completion: 9 },
+        openingPauseMs: OPENING_PAUSE_MS,
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await mistral()
-      .bindTools([weather])
-      .stream("Weather in Oslo?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(
+      mistral()
+        .bindTools([weather()])
+        .stream("Weather in Oslo?", { callbacks: [handler] }),
+    );
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: CALL_ID, name: "get_weather", args: { city: "Oslo" }, type: "tool_call" },
@@ -198,6 +197,7 @@ describe("Mistral", () => {
       prompt_tokens: 40,
     });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "tool_call");
   });
 
   it("a 429: the app gets the package's own error, the event records it", async () => {

@@ -1,19 +1,15 @@
 /** `@langchain/ollama` (ChatOllama, on the ollama client) against a local fake of Ollama's /api/chat. */
-import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOllama } from "@langchain/ollama";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { weather } from "../../helpers/agents.js";
 import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import { ollamaChat, ollamaError } from "../../helpers/providers/ollama-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterAll(() => fake.close());
+const fake = useFake();
 
 // Ollama answers with the model as it resolved the tag; the app asks for the short name.
 const REQUESTED = "llama3.1";
@@ -57,10 +53,7 @@ describe("Ollama", () => {
     fake.reply(
       ollamaChat({ model: ANSWERED, content: "one two three four", usage: { prompt: 9, completion: 4 } }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await ollama().stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(ollama().stream("count", { callbacks: [handler] }));
     expect(reply?.content).toBe("one two three four");
     expect(reply?.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 4, total_tokens: 13 });
     await handler.flush();
@@ -127,12 +120,11 @@ describe("Ollama", () => {
         usage: { prompt: 40, completion: 9 },
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await ollama()
-      .bindTools([weather])
-      .stream("Weather in Bergen?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(
+      ollama()
+        .bindTools([weather()])
+        .stream("Weather in Bergen?", { callbacks: [handler] }),
+    );
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     const id = reply?.tool_calls?.[0]?.id;
     expect(reply?.tool_calls).toEqual([

@@ -2,22 +2,18 @@
  * `@langchain/openai` (ChatOpenAI, chat completions) against a local fake of OpenAI's API: what the
  * package parsed first (so a wrong fake fails loudly), then what the collector received.
  */
-import type { AIMessageChunk } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { modelEvents } from "../../helpers/providers/events.js";
-import { type FakeProviderServer, startFakeProvider } from "../../helpers/providers/fake-server.js";
+import { weather } from "../../helpers/agents.js";
+import { expectTtftAtFirstContent, modelEvents } from "../../helpers/providers/events.js";
+import { useFake } from "../../helpers/providers/fake-server.js";
 import { completion, completionStream, rateLimited } from "../../helpers/providers/openai-wire.js";
-import { toolRound, weather } from "../../helpers/providers/tool-round.js";
+import { streamed, toolRound } from "../../helpers/providers/tool-round.js";
 import { useCollector } from "../../helpers/setup.js";
 
 const hh = useCollector();
-let fake: FakeProviderServer;
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterAll(() => fake.close());
+const fake = useFake();
 
 const REQUESTED = "gpt-4o";
 const ANSWERED = "gpt-4o-2024-08-06";
@@ -72,10 +68,7 @@ describe("OpenAI (chat completions)", () => {
     fake.reply(
       completionStream({ model: ANSWERED, content: "one two three four", usage, openingPauseMs: 60 }),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await openai({ streamUsage: true }).stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const reply = await streamed(openai({ streamUsage: true }).stream("count", { callbacks: [handler] }));
     expect(fake.requests.at(-1)?.body).toMatchObject({
       stream: true,
       stream_options: { include_usage: true },
@@ -98,6 +91,8 @@ describe("OpenAI (chat completions)", () => {
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "one two three four" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    // Stamped at the first content, not at the role-only opening chunk written 60 ms before it.
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "content");
     expect(ev?.metrics?.ttft_ms as number).toBeLessThanOrEqual(ev?.duration as number);
   });
 
@@ -175,13 +170,11 @@ describe("OpenAI (chat completions)", () => {
         model: ANSWERED,
         toolCalls: [{ id: "call_s1", name: "get_weather", arguments: '{"city":"Bergen"}' }],
         usage: { prompt: 40, completion: 9 },
+        openingPauseMs: 40,
       }),
     );
-    let reply: AIMessageChunk | undefined;
-    const model = openai({ streamUsage: true }).bindTools([weather]);
-    for await (const chunk of await model.stream("Weather in Bergen?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk) : chunk;
-    }
+    const model = openai({ streamUsage: true }).bindTools([weather()]);
+    const reply = await streamed(model.stream("Weather in Bergen?", { callbacks: [handler] }));
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: "call_s1", name: "get_weather", args: { city: "Bergen" }, type: "tool_call" },
@@ -207,6 +200,7 @@ describe("OpenAI (chat completions)", () => {
       completion_tokens: 9,
     });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake.requests.at(-1), "tool_call");
   });
 
   it("withStructuredOutput: the parsed object reaches the app; the model event keeps the JSON answer and response_format", async () => {

@@ -3,17 +3,17 @@
  * SDK reads it. Close to OpenAI's, with Mistral's own habits: tool ids of 9 characters, a whole tool
  * call in one streamed chunk, and the usage on the streamed finish chunk (no include_usage option).
  */
-import { type FakeReply, json, sse } from "./fake-server.js";
-import type { ToolCallAnswer } from "./openai-wire.js";
+import { type FakeReply, json, type StreamEvent, sse } from "./fake-server.js";
+import { CREATED, type ToolCallAnswer, words } from "./openai-wire.js";
 
 export interface MistralAnswer {
   model: string;
   content?: string;
   toolCalls?: ToolCallAnswer[];
   usage?: { prompt: number; completion: number };
+  /** Streamed: a pause between the opening role-only chunk and the first content. */
+  openingPauseMs?: number;
 }
-
-const CREATED = 1_760_000_000;
 
 function usageBody(u: NonNullable<MistralAnswer["usage"]>) {
   return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
@@ -51,7 +51,10 @@ export function mistralCompletion(a: MistralAnswer): FakeReply {
   });
 }
 
-/** Text word by word after an opening role chunk; tool calls whole in one chunk; usage on the finish chunk. */
+/**
+ * Text word by word (`content`) after an opening role-only chunk (`opening`); tool calls whole in
+ * one chunk (`tool_call`); usage on the finish chunk (`finish`); then `[DONE]`.
+ */
 export function mistralStream(a: MistralAnswer): FakeReply {
   const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra = {}) => ({
     id: "cmpl-fake-1",
@@ -61,12 +64,15 @@ export function mistralStream(a: MistralAnswer): FakeReply {
     choices: [{ index: 0, delta, finish_reason: finish }],
     ...extra,
   });
-  const chunks: unknown[] = [chunk({ role: "assistant", content: "" })];
-  for (const p of a.content?.match(/\S+\s*|\s+/g) ?? []) chunks.push(chunk({ content: p }));
+  const chunks: StreamEvent[] = [{ label: "opening", data: chunk({ role: "assistant", content: "" }) }];
+  for (const p of words(a.content ?? "")) chunks.push({ label: "content", data: chunk({ content: p }) });
   const calls = toolCallsOf(a);
-  if (calls) chunks.push(chunk({ tool_calls: calls }));
-  chunks.push(chunk({ content: "" }, finishOf(a), a.usage ? { usage: usageBody(a.usage) } : {}));
-  return sse(chunks);
+  if (calls) chunks.push({ label: "tool_call", data: chunk({ tool_calls: calls }) });
+  chunks.push({
+    label: "finish",
+    data: chunk({ content: "" }, finishOf(a), a.usage ? { usage: usageBody(a.usage) } : {}),
+  });
+  return sse(chunks, { done: true, pauseAfterFirstMs: a.openingPauseMs });
 }
 
 /** Mistral's 429 body. */

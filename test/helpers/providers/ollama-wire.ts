@@ -1,9 +1,11 @@
 /**
  * Ollama's `POST /api/chat` with `stream: true` (ChatOllama always streams, invoke included):
  * NDJSON, one message object a line, the last `done: true` with `done_reason` and the counts.
- * Tool calls arrive whole, arguments as an object, without ids.
+ * Tool calls arrive whole, arguments as an object, without ids. No empty opening line: the first
+ * line already carries content (or thinking).
  */
-import type { FakeReply } from "./fake-server.js";
+import { type FakeReply, json, ndjson, type StreamEvent } from "./fake-server.js";
+import { words } from "./openai-wire.js";
 
 export interface OllamaAnswer {
   model: string;
@@ -18,38 +20,42 @@ export interface OllamaAnswer {
 const CREATED_AT = "2026-01-01T00:00:00.000000Z";
 
 export function ollamaChat(a: OllamaAnswer): FakeReply {
-  const line = (message: Record<string, unknown>, extra: Record<string, unknown> = { done: false }) =>
-    `${JSON.stringify({ model: a.model, created_at: CREATED_AT, message: { role: "assistant", ...message }, ...extra })}\n`;
-  const lines: string[] = [];
-  for (const p of a.thinking?.match(/\S+\s*|\s+/g) ?? []) lines.push(line({ content: "", thinking: p }));
-  for (const p of a.content?.match(/\S+\s*|\s+/g) ?? []) lines.push(line({ content: p }));
+  const lines: StreamEvent[] = [];
+  const line = (
+    label: string,
+    message: Record<string, unknown>,
+    extra: Record<string, unknown> = { done: false },
+  ) =>
+    lines.push({
+      label,
+      data: { model: a.model, created_at: CREATED_AT, message: { role: "assistant", ...message }, ...extra },
+    });
+  for (const p of words(a.thinking ?? "")) line("thinking", { content: "", thinking: p });
+  for (const p of words(a.content ?? "")) line("content", { content: p });
   if (a.toolCalls?.length) {
-    lines.push(
-      line({
-        content: "",
-        tool_calls: a.toolCalls.map((t) => ({ function: { name: t.name, arguments: t.arguments } })),
-      }),
-    );
+    line("tool_call", {
+      content: "",
+      tool_calls: a.toolCalls.map((t) => ({ function: { name: t.name, arguments: t.arguments } })),
+    });
   }
-  lines.push(
-    line(
-      { content: "" },
-      {
-        done: true,
-        done_reason: "stop",
-        total_duration: 2_500_000_000,
-        load_duration: 20_000_000,
-        prompt_eval_count: a.usage?.prompt ?? 0,
-        prompt_eval_duration: 300_000_000,
-        eval_count: a.usage?.completion ?? 0,
-        eval_duration: 2_000_000_000,
-      },
-    ),
+  line(
+    "done",
+    { content: "" },
+    {
+      done: true,
+      done_reason: "stop",
+      total_duration: 2_500_000_000,
+      load_duration: 20_000_000,
+      prompt_eval_count: a.usage?.prompt ?? 0,
+      prompt_eval_duration: 300_000_000,
+      eval_count: a.usage?.completion ?? 0,
+      eval_duration: 2_000_000_000,
+    },
   );
-  return { headers: { "content-type": "application/x-ndjson" }, body: lines };
+  return ndjson(lines);
 }
 
 /** Ollama's error body (it has no rate limit of its own; a proxy in front of it may answer 429). */
 export function ollamaError(status: number, error: string): FakeReply {
-  return { status, body: JSON.stringify({ error }) };
+  return json({ error }, status);
 }

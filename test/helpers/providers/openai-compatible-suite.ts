@@ -5,12 +5,13 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { weather } from "../agents.js";
 import type { CollectorFixture } from "../setup.js";
-import { modelEvents } from "./events.js";
-import { type FakeProviderServer, startFakeProvider } from "./fake-server.js";
+import { expectTtftAtFirstContent, modelEvents } from "./events.js";
+import { type FakeServer, useFake } from "./fake-server.js";
 import { type CompletionAnswer, completion, completionStream, rateLimited } from "./openai-wire.js";
-import { toolRound, weather } from "./tool-round.js";
+import { streamed, toolRound } from "./tool-round.js";
 
 export interface OpenAICompatibleCase {
   hh: CollectorFixture;
@@ -37,17 +38,16 @@ export interface OpenAICompatibleCase {
   tokenDetails?(reply: AIMessage): void;
 }
 
+/**
+ * Streams open with a role-only chunk (content ""), then this pause before the first content: long
+ * enough that time to first token stamped at the opening chunk fails `expectTtftAtFirstContent`.
+ */
+const OPENING_PAUSE_MS = 40;
+
 /** Registers the shared cases in the calling `describe`; returns the fake so the file can add its own. */
-export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeProviderServer } {
-  let server: FakeProviderServer | undefined;
-  const fake = () => {
-    if (!server) throw new Error("fake provider not started");
-    return server;
-  };
-  beforeAll(async () => {
-    server = await startFakeProvider();
-  });
-  afterAll(() => server?.close());
+export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakeServer } {
+  const server = useFake();
+  const fake = () => server;
   const model = () => c.model(fake().url);
   const answer = (a: Omit<CompletionAnswer, "model">): CompletionAnswer => ({
     model: c.answered,
@@ -121,15 +121,18 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     expect(ev?.outputs).toEqual({});
   });
 
-  it("stream: the full text, one answered model, usage, TTFT", async () => {
+  it("stream: the full text, one answered model, usage, TTFT at the first content", async () => {
     const handler = c.hh.handler();
     fake().reply(
-      completionStream(answer({ content: "one two three four", usage: { prompt: 9, completion: 4 } })),
+      completionStream(
+        answer({
+          content: "one two three four",
+          usage: { prompt: 9, completion: 4 },
+          openingPauseMs: OPENING_PAUSE_MS,
+        }),
+      ),
     );
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await model().stream("count", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
-    }
+    const reply = await streamed(model().stream("count", { callbacks: [handler] }));
     expect(reply?.content).toBe("one two three four");
     if (c.streamedUsage) c.streamedUsage(reply);
     else expect(reply?.usage_metadata).toMatchObject({ input_tokens: 9, output_tokens: 4, total_tokens: 13 });
@@ -146,6 +149,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     });
     expect(ev?.outputs).toEqual({ role: "assistant", content: "one two three four" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake().requests.at(-1), "content");
   });
 
   it("tool round: outputs carry the tool call; the second call's chat_history has it and the tool message", async () => {
@@ -198,15 +202,13 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
         answer({
           toolCalls: [{ id: "call_s1", name: "get_weather", arguments: '{"city":"Bergen"}' }],
           usage: { prompt: 40, completion: 9 },
+          openingPauseMs: OPENING_PAUSE_MS,
         }),
       ),
     );
-    const bound = model().bindTools?.([weather]);
+    const bound = model().bindTools?.([weather()]);
     if (!bound) throw new Error("no bindTools");
-    let reply: AIMessageChunk | undefined;
-    for await (const chunk of await bound.stream("Weather in Bergen?", { callbacks: [handler] })) {
-      reply = reply ? reply.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
-    }
+    const reply = await streamed(bound.stream("Weather in Bergen?", { callbacks: [handler] }));
     expect(reply?.tool_call_chunks?.length).toBeGreaterThan(0);
     expect(reply?.tool_calls).toEqual([
       { id: "call_s1", name: "get_weather", args: { city: "Bergen" }, type: "tool_call" },
@@ -227,6 +229,7 @@ export function openAICompatibleCases(c: OpenAICompatibleCase): { fake(): FakePr
     });
     expect(ev?.metadata).toMatchObject({ response_model: c.answered, finish_reason: "tool_calls" });
     expect(typeof ev?.metrics?.ttft_ms).toBe("number");
+    expectTtftAtFirstContent(ev, fake().requests.at(-1), "tool_call");
   });
 
   return { fake };

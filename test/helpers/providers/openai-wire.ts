@@ -3,7 +3,14 @@
  * chunks. Groq, xAI and DeepSeek speak the same format (Groq adds `x_groq`, DeepSeek
  * `reasoning_content`), so their tests use this fake too.
  */
-import { type FakeReply, json, type ReceivedProviderRequest, type Scripted, sse } from "./fake-server.js";
+import {
+  type FakeReply,
+  json,
+  type ReceivedRequest,
+  type Scripted,
+  type StreamEvent,
+  sse,
+} from "./fake-server.js";
 
 export interface ToolCallAnswer {
   id: string;
@@ -23,11 +30,15 @@ export interface CompletionAnswer {
   reasoningContent?: string;
   /** Groq reports streamed usage in `x_groq.usage` of the last chunk. */
   xGroq?: boolean;
-  /** Streamed: a pause between the opening role-only chunk and the first content. */
+  /**
+   * Streamed: a pause between the opening role-only chunk and the first content (what time to
+   * first token must not count).
+   */
   openingPauseMs?: number;
 }
 
-const CREATED = 1_760_000_000;
+/** The `created` time of every fake completion. */
+export const CREATED = 1_760_000_000;
 
 function usageBody(usage: NonNullable<CompletionAnswer["usage"]>): Record<string, unknown> {
   return {
@@ -77,18 +88,19 @@ export function completion(a: CompletionAnswer): FakeReply {
 }
 
 /** Text in pieces of a word each, as a model streams it. */
-function pieces(text: string): string[] {
+export function words(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
 /**
- * The same answer as `chat.completion.chunk`s: an opening role-only chunk (content ""), reasoning
- * and text word by word, each tool call as a head (id, name) and its arguments in two halves, the
- * finish chunk, and the usage chunk (`choices: []`) when the request asked for it with
- * `stream_options.include_usage`.
+ * The same answer as `chat.completion.chunk`s: an opening role-only chunk (content "", labelled
+ * `opening`), reasoning and text word by word (`reasoning`, `content`), each tool call as a head
+ * (id, name; `tool_call`) and its arguments in two halves (`tool_call_args`), the finish chunk
+ * (`finish`), and the usage chunk (`choices: []`, `usage`) when the request asked for it with
+ * `stream_options.include_usage`; then `[DONE]`.
  */
 export function completionStream(a: CompletionAnswer): Scripted {
-  return (request: ReceivedProviderRequest) => {
+  return (request: ReceivedRequest) => {
     const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra = {}) => ({
       id: "chatcmpl-fake-1",
       object: "chat.completion.chunk",
@@ -98,35 +110,29 @@ export function completionStream(a: CompletionAnswer): Scripted {
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       ...extra,
     });
-    const chunks: unknown[] = [chunk({ role: "assistant", content: "" })];
-    for (const p of pieces(a.reasoningContent ?? "")) chunks.push(chunk({ reasoning_content: p }));
-    for (const p of pieces(a.content ?? "")) chunks.push(chunk({ content: p }));
+    const chunks: StreamEvent[] = [{ label: "opening", data: chunk({ role: "assistant", content: "" }) }];
+    const push = (label: string, data: unknown) => chunks.push({ label, data });
+    for (const p of words(a.reasoningContent ?? "")) push("reasoning", chunk({ reasoning_content: p }));
+    for (const p of words(a.content ?? "")) push("content", chunk({ content: p }));
     a.toolCalls?.forEach((t, index) => {
       const half = Math.ceil(t.arguments.length / 2);
-      chunks.push(
+      push(
+        "tool_call",
         chunk({
           tool_calls: [{ index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }],
         }),
       );
       for (const part of [t.arguments.slice(0, half), t.arguments.slice(half)]) {
-        chunks.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+        push("tool_call_args", chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
       }
     });
     const groq = a.xGroq && a.usage ? { x_groq: { id: "req_fake", usage: usageBody(a.usage) } } : {};
-    chunks.push(chunk({}, finishOf(a), groq));
+    push("finish", chunk({}, finishOf(a), groq));
     const streamOptions = request.body?.stream_options as { include_usage?: boolean } | undefined;
     if (a.usage && streamOptions?.include_usage) {
-      chunks.push({
-        id: "chatcmpl-fake-1",
-        object: "chat.completion.chunk",
-        created: CREATED,
-        model: a.model,
-        system_fingerprint: "fp_fake",
-        choices: [],
-        usage: usageBody(a.usage),
-      });
+      push("usage", { ...chunk({}), choices: [], usage: usageBody(a.usage) });
     }
-    return { ...sse(chunks), pauseAfterFirstMs: a.openingPauseMs };
+    return sse(chunks, { done: true, pauseAfterFirstMs: a.openingPauseMs });
   };
 }
 

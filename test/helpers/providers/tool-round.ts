@@ -1,20 +1,27 @@
 /**
- * The tool round every provider test runs: the model asks for a tool, a real `tool()` runs, the
- * model answers with the tool's result in its history. Written once so each provider file only
- * scripts its own wire format.
+ * The tool round every provider test runs with its real package: the model asks for `get_weather`
+ * (the one weather tool of the tests, from `../agents.ts`), the tool runs on the call, the model
+ * answers with the tool's result in its history; invoked or streamed. Written once so each provider
+ * file only scripts its own wire format.
  */
-
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { type AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
-import { tool } from "@langchain/core/tools";
-import { z } from "zod";
+import {
+  type AIMessage,
+  type AIMessageChunk,
+  type BaseMessage,
+  HumanMessage,
+} from "@langchain/core/messages";
+import { expect } from "vitest";
+import { weather } from "../agents.js";
 
-export const weather = tool(async ({ city }) => `sunny in ${city}`, {
-  name: "get_weather",
-  description: "Weather for a city",
-  schema: z.object({ city: z.string() }),
-});
+/** The package's own assembled message of a `.stream()`, by LangChain's chunk concatenation. */
+export async function streamed(stream: Promise<AsyncIterable<AIMessageChunk>>): Promise<AIMessageChunk> {
+  let full: AIMessageChunk | undefined;
+  for await (const chunk of await stream) full = full ? full.concat(chunk) : chunk;
+  if (!full) throw new Error("the stream yielded nothing");
+  return full;
+}
 
 export interface ToolRound {
   first: AIMessage;
@@ -23,15 +30,29 @@ export interface ToolRound {
   history: BaseMessage[];
 }
 
-export async function toolRound(model: BaseChatModel, callbacks: Callbacks): Promise<ToolRound> {
+/** Model asks for `get_weather` in Oslo, the real tool runs on each call, the model answers. */
+export async function toolRound(
+  model: BaseChatModel,
+  callbacks: Callbacks,
+  mode: "invoke" | "stream" = "invoke",
+): Promise<ToolRound> {
   if (!model.bindTools) throw new Error(`${model.getName()} cannot bind tools`);
-  const bound = model.bindTools([weather]);
+  const tool = weather();
+  const bound = model.bindTools([tool]);
+  const ask = (messages: BaseMessage[]) =>
+    mode === "invoke"
+      ? bound.invoke(messages, { callbacks })
+      : streamed(bound.stream(messages, { callbacks }));
   const history: BaseMessage[] = [new HumanMessage("Weather in Oslo?")];
-  const first = (await bound.invoke(history, { callbacks })) as AIMessage;
+  const first = (await ask(history)) as AIMessage;
+  expect(first.tool_calls?.[0], "the package parsed the fake's tool call").toMatchObject({
+    name: "get_weather",
+    args: { city: "Oslo" },
+  });
   history.push(first);
   for (const call of first.tool_calls ?? []) {
-    history.push(await weather.invoke({ ...call, type: "tool_call" }, { callbacks }));
+    history.push((await tool.invoke({ ...call, type: "tool_call" }, { callbacks })) as BaseMessage);
   }
-  const second = (await bound.invoke(history, { callbacks })) as AIMessage;
+  const second = (await ask(history)) as AIMessage;
   return { first, second, history };
 }

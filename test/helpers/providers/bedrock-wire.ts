@@ -4,7 +4,7 @@
  * AWS SDK itself decodes with) as the fake answers them. The fake checks no SigV4 signature.
  */
 import { EventStreamCodec } from "@smithy/core/event-streams";
-import { json, type Reply, sleep } from "./fake-http.js";
+import { type FakeReply, json } from "./fake-server.js";
 
 export type ConverseBlock =
   | { text: string }
@@ -25,8 +25,8 @@ export interface ConverseAnswer {
   usage: ConverseUsage;
 }
 
-export function converse(a: ConverseAnswer): Reply {
-  return json(200, {
+export function converse(a: ConverseAnswer): FakeReply {
+  return json({
     output: { message: { role: "assistant", content: a.content } },
     stopReason: a.stopReason ?? "end_turn",
     usage: a.usage,
@@ -55,7 +55,7 @@ function frame(eventType: string, body: unknown): Uint8Array {
  * only) / `contentBlockDelta` / `contentBlockStop`, then `messageStop` and `metadata` (usage).
  * `gapMs` between frames.
  */
-export function converseStream(a: ConverseAnswer, gapMs = 0): Reply {
+export function converseStream(a: ConverseAnswer, gapMs = 0): FakeReply {
   const frames: { label: string; type: string; body: unknown }[] = [];
   frames.push({ label: "messageStart", type: "messageStart", body: { role: "assistant" } });
   a.content.forEach((block, contentBlockIndex) => {
@@ -86,22 +86,16 @@ export function converseStream(a: ConverseAnswer, gapMs = 0): Reply {
     body: { stopReason: a.stopReason ?? "end_turn" },
   });
   frames.push({ label: "metadata", type: "metadata", body: { usage: a.usage, metrics: { latencyMs: 42 } } });
-  return async (res, req) => {
-    res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream" });
-    for (const f of frames) {
-      req.sent.push({ at: Date.now(), event: f.label });
-      res.write(frame(f.type, f.body));
-      if (gapMs) await sleep(gapMs);
-    }
-    res.end();
+  return {
+    headers: { "content-type": "application/vnd.amazon.eventstream" },
+    body: frames.map((f) => ({ label: f.label, data: frame(f.type, f.body) })),
+    gapMs,
   };
 }
 
 /** An AWS JSON error (`429 ThrottlingException`, `400 ValidationException`). */
-export function bedrockError(status: number, type: string, message: string): Reply {
-  return json(
-    status,
-    { message },
-    { "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` },
-  );
+export function bedrockError(status: number, type: string, message: string): FakeReply {
+  return json({ message }, status, {
+    "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+  });
 }

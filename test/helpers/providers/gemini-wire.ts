@@ -4,7 +4,7 @@
  * `usageMetadata` and `modelVersion`; streamed, one `GenerateContentResponse` per SSE event with
  * the usage so far on each.
  */
-import { json, type Reply, sse } from "./fake-http.js";
+import { type FakeReply, json, sse } from "./fake-server.js";
 
 export type GeminiPart =
   | { text: string; thought?: boolean }
@@ -40,15 +40,15 @@ function response(a: GeminiAnswer, parts: GeminiPart[], last: boolean, usage: Ge
   };
 }
 
-export function geminiGenerate(a: GeminiAnswer): Reply {
-  return json(200, response(a, a.parts, true, a.usage));
+export function geminiGenerate(a: GeminiAnswer): FakeReply {
+  return json(response(a, a.parts, true, a.usage));
 }
 
 /**
  * Streamed: each part is its own event (text parts split in two), every event carrying the usage
  * so far as the real API does. `gapMs` between events.
  */
-export function geminiStream(a: GeminiAnswer, gapMs = 0): Reply {
+export function geminiStream(a: GeminiAnswer, gapMs = 0): FakeReply {
   const pieces: { part: GeminiPart; label: string }[] = [];
   for (const part of a.parts) {
     if ("text" in part && part.text.length > 1) {
@@ -69,10 +69,10 @@ export function geminiStream(a: GeminiAnswer, gapMs = 0): Reply {
         };
     return { label, data: response(a, [part], last, usage) };
   });
-  return sse(events, gapMs);
+  return sse(events, { gapMs });
 }
 
 /** A Google API error (`429 RESOURCE_EXHAUSTED`, `400 INVALID_ARGUMENT`). */
-export function geminiError(code: number, status: string, message: string): Reply {
-  return json(code, { error: { code, message, status } });
+export function geminiError(code: number, status: string, message: string): FakeReply {
+  return json({ error: { code, message, status } }, code);
 }

@@ -3,7 +3,7 @@
  * stream the real API sends (`message_start` with empty content, `content_block_start/delta/stop`
  * per block, `message_delta` with the stop reason and output tokens, `message_stop`).
  */
-import { json, type Reply, sse } from "./fake-http.js";
+import { type FakeReply, json, sse } from "./fake-server.js";
 
 export type AnthropicBlock =
   | { type: "text"; text: string }
@@ -26,8 +26,8 @@ export interface AnthropicAnswer {
 
 let ids = 0;
 
-export function anthropicMessage(a: AnthropicAnswer): Reply {
-  return json(200, {
+export function anthropicMessage(a: AnthropicAnswer): FakeReply {
+  return json({
     id: `msg_fake_${++ids}`,
     type: "message",
     role: "assistant",
@@ -50,7 +50,7 @@ function pieces(s: string, n: number): string[] {
  * The answer as Anthropic streams it. `gapMs` separates the events (the empty `message_start`
  * comes first, then a gap before any content: what time to first token must not count).
  */
-export function anthropicStream(a: AnthropicAnswer, gapMs = 0): Reply {
+export function anthropicStream(a: AnthropicAnswer, gapMs = 0): FakeReply {
   const events: { event: string; label: string; data: unknown }[] = [];
   const push = (event: string, data: Record<string, unknown>, kind?: unknown) =>
     events.push({ event, label: kind ? `${event}:${kind}` : event, data: { type: event, ...data } });
@@ -94,10 +94,10 @@ export function anthropicStream(a: AnthropicAnswer, gapMs = 0): Reply {
     usage: { output_tokens },
   });
   push("message_stop", {});
-  return sse(events, gapMs);
+  return sse(events, { gapMs });
 }
 
 /** An API error in Anthropic's shape (`529 overloaded_error`, `400 invalid_request_error`). */
-export function anthropicError(status: number, type: string, message: string): Reply {
-  return json(status, { type: "error", error: { type, message } });
+export function anthropicError(status: number, type: string, message: string): FakeReply {
+  return json({ type: "error", error: { type, message } }, status);
 }
