@@ -27,6 +27,7 @@
  *   value. Lone surrogates become U+FFFD so the text is well-formed Unicode.
  */
 import type { Dict } from "../util/dict.js";
+import { GenerationalWeakMap } from "../util/generational-weak-map.js";
 
 export interface SerializeLimits {
   /** Longest string kept, in characters; longer strings are cut with a marker. */
@@ -207,7 +208,8 @@ class ToCache {
  */
 export class TextCache {
   readonly limits: SerializeLimits;
-  readonly #texts = new WeakMap<object, CachedText>();
+  /** Bounded by sets, not only by live keys: see GenerationalWeakMap (a turn's history fits many times). */
+  readonly #texts = new GenerationalWeakMap<object, CachedText>(TEXT_CACHE_SETS);
   /** The serializer whose texts these are (the first to use the cache). */
   #owner: object | undefined;
   constructor(limits: SerializeLimits) {
@@ -226,6 +228,8 @@ export class TextCache {
     this.#texts.set(obj, text);
   }
 }
+
+const TEXT_CACHE_SETS = 2_000;
 
 /** Text that an object written once may not carry over to another place in another value. */
 function placeDependent(text: string): boolean {

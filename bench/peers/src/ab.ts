@@ -2,8 +2,8 @@
  * In-process A/B: CPU per invoke of two builds of honeyhive-langchain (or of the floor handler) in
  * one process, alternating blocks (ABBA), so the JIT and the machine's state are shared. On this
  * noisy machine it resolves changes of a few % that the cross-process bench cannot.
- *   scripts/ab-base.sh [REV]            # installs REV's build as `hh-base`
  *   scripts/use-project.sh ../..        # installs the working tree's build as `honeyhive-langchain`
+ *   scripts/ab-base.sh [REV]            # then REV's build as `hh-base` (npm install prunes it)
  *   node --import tsx src/ab.ts [workload=chain] [blocks=12] [a=hh-base] [b=honeyhive-langchain]
  * A config named `floor` or `none` uses the bench's handler of that name instead of a package.
  */
