@@ -46,7 +46,7 @@ if (heap) {
   });
 } else {
   await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 50 });
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
   await session.post("Profiler.start");
 }
 const cpu0 = process.cpuUsage();
