@@ -18,6 +18,7 @@
  * end cannot make them grow.
  */
 import { GenerationalMap } from "../util/generational-map.js";
+import { GenerationalWeakMap } from "../util/generational-weak-map.js";
 import { type Dict, isObject } from "./langchain-objects.js";
 import { isDerivedProvider } from "./providers.js";
 import { eventMetadata } from "./run-metadata.js";
@@ -128,7 +129,7 @@ export class RunLinks {
    * knows the message objects, not the prompt run (which has ended by then). Held weakly: a link
    * lasts as long as the app keeps the messages.
    */
-  readonly #byMessage = new WeakMap<object, MessageLink>();
+  readonly #byMessage = new GenerationalWeakMap<object, MessageLink>(CAPACITY);
   /**
    * A string prompt's text, by the parent run both the prompt and its model run start under: the
    * prompt has ended when the model starts and neither knows the other's id, so the link is held

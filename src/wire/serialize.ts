@@ -27,6 +27,7 @@
  *   value. Lone surrogates become U+FFFD so the text is well-formed Unicode.
  */
 import type { Dict } from "../util/dict.js";
+import { GenerationalWeakMap } from "../util/generational-weak-map.js";
 
 export interface SerializeLimits {
   /** Longest string kept, in characters; longer strings are cut with a marker. */
@@ -213,7 +214,8 @@ class ToCache {
  */
 export class TextCache {
   readonly limits: SerializeLimits;
-  readonly #texts = new WeakMap<object, CachedText>();
+  /** Bounded by sets, not only by live keys: see GenerationalWeakMap (a turn's history fits many times). */
+  readonly #texts = new GenerationalWeakMap<object, CachedText>(TEXT_CACHE_SETS);
   /** The serializer whose texts these are (the first to use the cache). */
   #owner: object | undefined;
   constructor(limits: SerializeLimits) {
@@ -232,6 +234,8 @@ export class TextCache {
     this.#texts.set(obj, text);
   }
 }
+
+const TEXT_CACHE_SETS = 2_000;
 
 /** Text that an object written once may not carry over to another place in another value. */
 function placeDependent(text: string): boolean {
@@ -365,7 +369,11 @@ interface PlainLimits extends SerializeLimits {
  * object's keys costs as much as writing it, so it is done once, not once per level above it.
  */
 interface WalkState {
-  tooWide: WeakSet<object> | undefined;
+  /**
+   * Objects found too wide for the fast path, with their keys as listed then: listing a 400k-key
+   * object costs more than the writing of its first `maxItems` keys, so the walk reuses the list.
+   */
+  tooWide: WeakMap<object, string[]> | undefined;
 }
 
 /**
@@ -386,7 +394,7 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
     )
       return -1;
     const n = obj.length;
-    if (n > limits.maxItems) return tooWide(obj, walk);
+    if (n > limits.maxItems) return tooWide(obj, walk, undefined);
     for (let i = 0; i < n; i++) {
       const u = plainItemSize(obj[i], depth, budget - used, limits, walk);
       if (u < 0) return -1;
@@ -395,9 +403,11 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
     return used;
   }
   if (!isPlainPrototype(Object.getPrototypeOf(obj))) return -1;
-  let count = 0;
-  for (const key in obj) {
-    if (++count > limits.maxItems) return tooWide(obj, walk);
+  // Object.keys, not for-in: V8 lists every key of a wide object either way, and this list is kept.
+  const keys = Object.keys(obj);
+  if (keys.length > limits.maxItems) return tooWide(obj, walk, keys);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
     if (!(key as unknown as WellFormedString).isWellFormed()) return -1;
     const item: unknown = (obj as Dict)[key];
     // Plain data the converter claims (LangChain's serialized `lc: 1`) is converted, not copied.
@@ -409,11 +419,13 @@ function plainSize(obj: object, depth: number, budget: number, limits: PlainLimi
   return used;
 }
 
-function tooWide(obj: object, walk: WalkState): -1 {
-  walk.tooWide ??= new WeakSet();
-  walk.tooWide.add(obj);
+function tooWide(obj: object, walk: WalkState, keys: string[] | undefined): -1 {
+  walk.tooWide ??= new WeakMap();
+  walk.tooWide.set(obj, keys ?? NO_KEYS);
   return -1;
 }
+
+const NO_KEYS: string[] = [];
 
 /** `plainSize` of one array item or property value: 0 for a plain scalar, -1 when not plain. */
 function plainItemSize(
@@ -441,7 +453,7 @@ function plainItemSize(
 /** Writes one value as JSON text, or builds it as a tree. One instance per call: it holds the walk's state. */
 class JsonWriter implements WalkState {
   out = "";
-  tooWide: WeakSet<object> | undefined = undefined;
+  tooWide: WeakMap<object, string[]> | undefined = undefined;
   #nodes = 0;
   readonly #ancestors: object[] = [];
   readonly #limits: PlainLimits;
@@ -760,7 +772,8 @@ class JsonWriter implements WalkState {
   }
 
   #writeObject(obj: object, depth: number): void {
-    const keys = Object.keys(obj);
+    const listed = this.tooWide?.get(obj);
+    const keys = listed !== undefined && listed !== NO_KEYS ? listed : Object.keys(obj);
     let kept = 0;
     let more = moreOf.get(obj) ?? 0;
     let renamed: Set<string> | undefined;

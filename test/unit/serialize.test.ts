@@ -440,4 +440,21 @@ describe("wide values", () => {
     // Once to find it is too wide for the fast path, once to write its first keys.
     expect(listings).toBeLessThanOrEqual(2);
   });
+
+  it("a wide object's keys are listed once: the fast path's proof hands its list to the walk", () => {
+    const target: Record<string, number> = {};
+    for (let i = 0; i < 6_000; i++) target[`k${i}`] = i;
+    let listings = 0;
+    const wide = new Proxy(target, {
+      ownKeys(t) {
+        listings++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    const text = toJsonText({ data: { wide } });
+    const kept = (JSON.parse(text) as { data: { wide: Record<string, unknown> } }).data.wide;
+    expect(Object.keys(kept)).toHaveLength(DEFAULT_LIMITS.maxItems + 1);
+    expect(kept.k4999).toBe(4999);
+    expect(listings).toBe(1);
+  });
 });

@@ -1,0 +1,57 @@
+/**
+ * In-process A/B: CPU per invoke of two builds of honeyhive-langchain (or of the floor handler) in
+ * one process, alternating blocks (ABBA), so the JIT and the machine's state are shared. On this
+ * noisy machine it resolves changes of a few % that the cross-process bench cannot.
+ *   scripts/use-project.sh ../..        # installs the working tree's build as `honeyhive-langchain`
+ *   scripts/ab-base.sh [REV]            # then REV's build as `hh-base` (npm install prunes it)
+ *   node --import tsx src/ab.ts [workload=chain] [blocks=12] [a=hh-base] [b=honeyhive-langchain]
+ * A config named `floor` or `none` uses the bench's handler of that name instead of a package.
+ */
+process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
+process.env.LANGSMITH_TRACING = "false";
+process.env.LANGCHAIN_TRACING_V2 = "false";
+import { spawn } from "node:child_process";
+import { HANDLERS } from "./handlers/index.js";
+import type { HandlerFactory } from "./handlers/types.js";
+import { WORKLOADS } from "./workloads.js";
+
+const [which = "chain", blocksArg = "12", a = "hh-base", b = "honeyhive-langchain"] = process.argv.slice(2);
+// The sink runs in its own process so its CPU is not counted here.
+const sinkSrc = `const http=require("http");const s=http.createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(200,{"content-type":"application/json"});r.end('{"success":true}')})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`;
+const sink = spawn(process.execPath, ["-e", sinkSrc], { stdio: ["ignore", "pipe", "inherit"] });
+const port: number = await new Promise((r) => sink.stdout!.once("data", (d) => r(Number(String(d).trim()))));
+const url = `http://127.0.0.1:${port}`;
+const spec = WORKLOADS.find((w) => w.id === which);
+if (!spec) throw new Error(`unknown workload ${which}`);
+const run = await spec.build();
+
+async function make(name: string) {
+  const factory: HandlerFactory | undefined = HANDLERS[name];
+  if (factory) return factory(url);
+  const mod = await import(name);
+  const h = new mod.HoneyHiveHandler({ apiKey: "hh-bench-key", serverUrl: url });
+  return { callbacks: [h], flush: () => h.flush() as Promise<void> };
+}
+const configs = { [a]: await make(a), [b]: await make(b) };
+const n = Math.max(50, Math.round(spec.n / 3));
+for (const c of Object.values(configs)) {
+  for (let i = 0; i < spec.warmup; i++) await run(c.callbacks);
+  await c.flush();
+}
+const cpu: Record<string, number[]> = { [a]: [], [b]: [] };
+const blocks = Number(blocksArg);
+for (let round = 0; round < blocks; round++) {
+  for (const k of round % 2 ? [b, a] : [a, b]) {
+    const c = configs[k]!;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await run(c.callbacks);
+    await c.flush();
+    const d = process.cpuUsage(c0);
+    cpu[k]!.push((d.user + d.system) / n);
+  }
+}
+const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const [ma, mb] = [med(cpu[a]!), med(cpu[b]!)];
+console.log(`${which}: CPU µs/invoke incl. flush, median of ${blocks} blocks × ${n}: ${a} ${ma.toFixed(0)}, ${b} ${mb.toFixed(0)}, ratio ${b}/${a} ${(mb / ma).toFixed(3)}`);
+sink.kill();
+process.exit(0);
