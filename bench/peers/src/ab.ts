@@ -10,29 +10,17 @@
 process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
 process.env.LANGSMITH_TRACING = "false";
 process.env.LANGCHAIN_TRACING_V2 = "false";
-import { spawn } from "node:child_process";
-import { HANDLERS } from "./handlers/index.js";
-import type { HandlerFactory } from "./handlers/types.js";
+import { makeConfig, startSinkProcess } from "./dev-harness.js";
 import { WORKLOADS } from "./workloads.js";
 
 const [which = "chain", blocksArg = "12", a = "hh-base", b = "honeyhive-langchain"] = process.argv.slice(2);
-// The sink runs in its own process so its CPU is not counted here.
-const sinkSrc = `const http=require("http");const s=http.createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(200,{"content-type":"application/json"});r.end('{"success":true}')})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`;
-const sink = spawn(process.execPath, ["-e", sinkSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port: number = await new Promise((r) => sink.stdout!.once("data", (d) => r(Number(String(d).trim()))));
-const url = `http://127.0.0.1:${port}`;
+const sink = await startSinkProcess();
+const url = sink.url;
 const spec = WORKLOADS.find((w) => w.id === which);
 if (!spec) throw new Error(`unknown workload ${which}`);
 const run = await spec.build();
 
-async function make(name: string) {
-  const factory: HandlerFactory | undefined = HANDLERS[name];
-  if (factory) return factory(url);
-  const mod = await import(name);
-  const h = new mod.HoneyHiveHandler({ apiKey: "hh-bench-key", serverUrl: url });
-  return { callbacks: [h], flush: () => h.flush() as Promise<void> };
-}
-const configs = { [a]: await make(a), [b]: await make(b) };
+const configs = { [a]: await makeConfig(a, url), [b]: await makeConfig(b, url) };
 const n = Math.max(50, Math.round(spec.n / 3));
 for (const c of Object.values(configs)) {
   for (let i = 0; i < spec.warmup; i++) await run(c.callbacks);

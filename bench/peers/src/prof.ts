@@ -9,28 +9,18 @@
 process.env.LANGCHAIN_CALLBACKS_BACKGROUND = "false";
 process.env.LANGSMITH_TRACING = "false";
 process.env.LANGCHAIN_TRACING_V2 = "false";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { Session } from "node:inspector/promises";
-import { HANDLERS } from "./handlers/index.js";
+import { makeConfig, startSinkProcess } from "./dev-harness.js";
 import { WORKLOADS } from "./workloads.js";
 
 const [which = "chain", config = "honeyhive-langchain", nArg = "6000", wArg = "3000"] = process.argv.slice(2);
-const sinkSrc = `const http=require("http");const s=http.createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(200,{"content-type":"application/json"});r.end('{"success":true}')})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`;
-const sink = spawn(process.execPath, ["-e", sinkSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port: number = await new Promise((r) => sink.stdout!.once("data", (d) => r(Number(String(d).trim()))));
-const url = `http://127.0.0.1:${port}`;
+const sink = await startSinkProcess();
+const url = sink.url;
 const spec = WORKLOADS.find((w) => w.id === which);
 if (!spec) throw new Error(`unknown workload ${which}`);
 const run = await spec.build();
-const factory = HANDLERS[config];
-const c = factory
-  ? await factory(url)
-  : await (async () => {
-      const mod = await import(config);
-      const h = new mod.HoneyHiveHandler({ apiKey: "hh-bench-key", serverUrl: url });
-      return { callbacks: [h], flush: () => h.flush() as Promise<void> };
-    })();
+const c = await makeConfig(config, url);
 for (let i = 0; i < Number(wArg); i++) await run(c.callbacks);
 await c.flush();
 const session = new Session();
