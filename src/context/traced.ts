@@ -131,42 +131,65 @@ function patchAsyncIterable(value: Record<string | symbol, unknown>, call: Trace
   }
 }
 
-class Items {
+/**
+ * What a traced iterator's `next`/`return`/`throw` share, sync or async: the items it yielded
+ * (capped), the call it runs in, and the one end of its event (done, or the error it threw).
+ */
+class Iteration {
   readonly list: unknown[] = [];
   dropped = 0;
+  done = false;
   constructor(readonly call: TracedCall) {}
-  add(value: unknown): void {
-    if (this.list.length < MAX_ITEMS) this.list.push(this.call.snapshot(value));
-    else this.dropped++;
+
+  /** Calls the iterator's method inside the traced call's frame (nested runs attach under it). */
+  invoke<R>(fn: (v: unknown) => R, it: object, arg: unknown): R {
+    const { frame } = this.call;
+    return frame ? runInFrame(frame, () => fn.call(it, arg)) : fn.call(it, arg);
   }
+
+  /** A step's result: an item to keep, or the end of the event with every item as its outputs. */
+  settle(r: IteratorResult<unknown>): IteratorResult<unknown> {
+    if (r.done) {
+      this.done = true;
+      this.call.end({ ok: true, output: this.output() });
+    } else if (this.list.length < MAX_ITEMS) this.list.push(this.call.snapshot(r.value));
+    else this.dropped++;
+    return r;
+  }
+
+  /** A step that threw: the event ends with the error, which goes on to the app untouched. */
+  fail(error: unknown): never {
+    this.done = true;
+    this.call.end({ ok: false, error, items: this.list });
+    throw error;
+  }
+
   /** The event's outputs: the items, and how many were not kept. */
   output(): unknown {
     return this.dropped ? { output: this.list, items_not_recorded: this.dropped } : { output: this.list };
   }
 }
 
+type Method = "next" | "return" | "throw";
+
+/** A method the iterator lacks, or a call after its end: what a finished generator answers. */
+function finished(method: Method, arg: unknown): IteratorResult<unknown> {
+  if (method === "throw") throw arg;
+  return { done: true, value: arg };
+}
+
 function wrapSyncIterator(it: Iterator<unknown>, call: TracedCall): Generator<unknown> {
-  const items = new Items(call);
-  let done = false;
-  const step = (method: "next" | "return" | "throw", arg: unknown): IteratorResult<unknown> => {
+  const run = new Iteration(call);
+  const step = (method: Method, arg: unknown): IteratorResult<unknown> => {
     const fn = it[method] as ((v: unknown) => IteratorResult<unknown>) | undefined;
-    if (done || typeof fn !== "function") {
-      if (method === "throw") throw arg;
-      return { done: true, value: arg };
-    }
+    if (run.done || typeof fn !== "function") return finished(method, arg);
     let r: IteratorResult<unknown>;
     try {
-      r = call.frame ? runInFrame(call.frame, () => fn.call(it, arg)) : fn.call(it, arg);
+      r = run.invoke(fn, it, arg);
     } catch (error) {
-      done = true;
-      call.end({ ok: false, error, items: items.list });
-      throw error;
+      return run.fail(error);
     }
-    if (r.done) {
-      done = true;
-      call.end({ ok: true, output: items.output() });
-    } else items.add(r.value);
-    return r;
+    return run.settle(r);
   };
   return {
     next: (v?: unknown) => step("next", v),
@@ -179,30 +202,17 @@ function wrapSyncIterator(it: Iterator<unknown>, call: TracedCall): Generator<un
 }
 
 function wrapAsyncIterator(it: AsyncIterator<unknown>, call: TracedCall): AsyncGenerator<unknown> {
-  const items = new Items(call);
-  let done = false;
-  const step = async (
-    method: "next" | "return" | "throw",
-    arg: unknown,
-  ): Promise<IteratorResult<unknown>> => {
+  const run = new Iteration(call);
+  const step = async (method: Method, arg: unknown): Promise<IteratorResult<unknown>> => {
     const fn = it[method] as ((v: unknown) => Promise<IteratorResult<unknown>>) | undefined;
-    if (done || typeof fn !== "function") {
-      if (method === "throw") throw arg;
-      return { done: true, value: arg };
-    }
+    if (run.done || typeof fn !== "function") return finished(method, arg);
     let r: IteratorResult<unknown>;
     try {
-      r = await (call.frame ? runInFrame(call.frame, () => fn.call(it, arg)) : fn.call(it, arg));
+      r = await run.invoke(fn, it, arg);
     } catch (error) {
-      done = true;
-      call.end({ ok: false, error, items: items.list });
-      throw error;
+      return run.fail(error);
     }
-    if (r.done) {
-      done = true;
-      call.end({ ok: true, output: items.output() });
-    } else items.add(r.value);
-    return r;
+    return run.settle(r);
   };
   return {
     next: (v?: unknown) => step("next", v),
