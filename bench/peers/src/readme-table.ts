@@ -16,7 +16,6 @@ const LABEL: Record<string, string> = {
   noop: "no-op handler (LangChain's own callback cost)",
   floor: "floor (JSON.stringify of inputs/outputs, batched; no mapping)",
   honeyhive: "**honeyhive-langchain**",
-  "honeyhive-batch": "honeyhive-langchain (batch mode)",
   langsmith: "LangSmith",
   langfuse: "Langfuse",
   opik: "Opik",
