@@ -41,6 +41,7 @@ import {
   sessionKeyFor,
 } from "./runs/sessions.js";
 import {
+  duration,
   type EventRecord,
   eventBody,
   NO_SESSION_START,
@@ -419,7 +420,7 @@ export class Recorder {
         outputs: sessionOutputs,
         endTime,
         // A session that may span several roots gets its duration from HoneyHive (earliest to latest event).
-        duration: record.root?.shared ? undefined : endTime - start,
+        duration: record.root?.shared ? undefined : duration(start, endTime),
         metadata: meta ? jsonText(meta, this.#limits) : undefined,
       });
       const masked = this.#field(outputs, "outputs", "session", record.name);

@@ -75,7 +75,7 @@ export const BATCH_ENVELOPE_LENGTH = '{"events":[]}'.length;
 /** `POST /v1/events` body, and the items of a batch. */
 export function eventBody(e: EventRecord, maxBytes: number): string {
   const children = e.childrenIds.length ? JSON.stringify(e.childrenIds) : "[]";
-  let text = `{"event_id":${JSON.stringify(e.eventId)},"session_id":${JSON.stringify(e.sessionId)},"parent_id":${JSON.stringify(e.parentId)},"event_type":"${e.eventType}","event_name":${JSON.stringify(e.eventName)},"source":${e.source},"children_ids":${children},"start_time":${e.startTime},"end_time":${e.endTime},"duration":${e.endTime - e.startTime},"inputs":${e.inputs},"outputs":${e.outputs},"error":${JSON.stringify(e.error)},"metadata":${e.metadata}`;
+  let text = `{"event_id":${JSON.stringify(e.eventId)},"session_id":${JSON.stringify(e.sessionId)},"parent_id":${JSON.stringify(e.parentId)},"event_type":"${e.eventType}","event_name":${JSON.stringify(e.eventName)},"source":${e.source},"children_ids":${children},"start_time":${e.startTime},"end_time":${e.endTime},"duration":${duration(e.startTime, e.endTime)},"inputs":${e.inputs},"outputs":${e.outputs},"error":${JSON.stringify(e.error)},"metadata":${e.metadata}`;
   if (e.config !== undefined) text += `,"config":${e.config}`;
   if (e.metrics !== undefined) text += `,"metrics":${e.metrics}`;
   if (e.feedback !== undefined) text += `,"feedback":${e.feedback}`;
@@ -84,6 +84,14 @@ export function eventBody(e: EventRecord, maxBytes: number): string {
   // Under the limit for sure (3 bytes a UTF-16 unit at most): done; else its bulky fields are cut.
   if (text.length * 3 <= maxBytes) return text;
   return fitJson(text, maxBytes);
+}
+
+/**
+ * `end − start` to the microsecond, as the times themselves are written: wall-clock times near
+ * 1.8e12 ms keep few fraction bits, so the bare difference prints as 2.9029998779296875.
+ */
+export function duration(start: number, end: number): number {
+  return Math.round((end - start) * 1000) / 1000;
 }
 
 /** `POST /v1/sessions` body: the start, and the end too when the session is created complete. */

@@ -126,6 +126,12 @@ describe("event bodies", () => {
     expect(body).not.toHaveProperty("feedback");
   });
 
+  it("writes the duration to the microsecond, like the times (no binary fraction of end - start)", () => {
+    // Wall-clock times near 1.8e12 ms keep few fraction bits: 807.903 - 805 is 2.9029999… in binary.
+    const json = eventBody({ ...event, startTime: 1796385360805, endTime: 1796385360807.903 }, 5_000_000);
+    expect(JSON.parse(json).duration).toBe(2.903);
+  });
+
   it("cuts the bulky fields of an event over the size limit and keeps its place in the tree", () => {
     const big = { ...event, inputs: JSON.stringify({ text: "x".repeat(300_000) }) };
     const json = eventBody(big, 100_000);
