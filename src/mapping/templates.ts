@@ -194,8 +194,9 @@ const ROLE_OF_TEMPLATE: Record<string, string> = {
 };
 
 type Part =
-  | { kind: "template"; role: string; parsed: ParsedTemplate }
-  | { kind: "fixed"; message: ChatMessage }
+  /** `entry`: what the part contributes to `config.template`, written once per template object. */
+  | { kind: "template"; role: string; parsed: ParsedTemplate; entry: TemplateMessage }
+  | { kind: "fixed"; message: ChatMessage; entry: TemplateMessage }
   | { kind: "dynamic"; count: number | undefined };
 
 /**
@@ -270,12 +271,16 @@ function readShape(serialized: unknown): PartShape | undefined {
     const prompt = kwargsOf(kwargs.prompt);
     if (!prompt || typeof prompt.template !== "string") return undefined;
     const parsed = parseTemplate(prompt.template, prompt.template_format);
-    return parsed ? { kind: "template", role, parsed } : undefined;
+    return parsed
+      ? { kind: "template", role, parsed, entry: { role, content: toHoneyHive(parsed) } }
+      : undefined;
   }
   if (cls === "MessagesPlaceholder") return { kind: "placeholder", variable: String(kwargs.variable_name) };
   if (cls === "FewShotChatMessagePromptTemplate") return { kind: "fewshot" };
   const message = asChatMessage(serialized);
-  return message ? { kind: "fixed", message } : undefined;
+  return message
+    ? { kind: "fixed", message, entry: { role: message.role, content: message.content } }
+    : undefined;
 }
 
 /** One entry of a serialized ChatPromptTemplate's `messages`, as a part of the template. */
@@ -343,17 +348,27 @@ export function chatPromptTemplate(
     if (!actual) return undefined;
     if (part.kind === "fixed") {
       if (actual.role !== part.message.role || actual.content !== part.message.content) return undefined;
-      template.push({ role: part.message.role, content: part.message.content });
+      template.push(part.entry);
       continue;
     }
     if (actual.role !== part.role || typeof actual.content !== "string") return undefined;
     const used = matchTemplate(part.parsed, inputs, actual.content);
     if (!used) return undefined;
-    Object.assign(variables, used);
-    template.push({ role: part.role, content: toHoneyHive(part.parsed) });
+    addVariables(variables, used);
+    template.push(part.entry);
   }
-  delete variables.chat_history;
   return { template, variables };
+}
+
+/**
+ * Copies the variables a template used, but those that would clash with the model event's own
+ * `inputs` keys (`chat_history`, and `prompt` for a completion). Copied rather than `delete`d: a
+ * delete turns the object into a slow dictionary that every later read and the serializer pay for.
+ */
+function addVariables(into: Dict, used: Dict, alsoSkip?: string): void {
+  for (const key in used) {
+    if (key !== "chat_history" && key !== alsoSkip) into[key] = used[key];
+  }
 }
 
 /** The template of a PromptTemplate run that rendered `output`; undefined unless it renders to it. */
@@ -366,9 +381,9 @@ export function stringPromptTemplate(
   if (classOf(serialized) !== "PromptTemplate" || typeof kwargs?.template !== "string") return undefined;
   const parsed = parseTemplate(kwargs.template, kwargs.template_format);
   if (!parsed) return undefined;
-  const variables = matchTemplate(parsed, inputs, output);
-  if (!variables) return undefined;
-  delete variables.chat_history;
-  delete variables.prompt;
+  const used = matchTemplate(parsed, inputs, output);
+  if (!used) return undefined;
+  const variables: Dict = {};
+  addVariables(variables, used, "prompt");
   return { template: toHoneyHive(parsed), variables };
 }
