@@ -44,6 +44,7 @@ import {
   duration,
   type EventRecord,
   eventBody,
+  microseconds,
   NO_SESSION_START,
   type SessionEnd,
   type SessionStart,
@@ -372,7 +373,7 @@ export class Recorder {
       sessionId,
       sessionName,
       source: this.#source,
-      startTime: round(clock.wall),
+      startTime: microseconds(clock.wall),
       inputs: inputsText,
       metadata,
       userProperties,
@@ -402,8 +403,8 @@ export class Recorder {
     // A hidden run's outputs go nowhere unless it is a root completing its session.
     if (record.hidden && !record.root?.manageSession) return;
     const outputs = end.error !== undefined && isEmpty(end.outputs) ? "{}" : this.#outputsText(end.outputs);
-    const endTime = round(record.clock.wall + (perf - record.clock.perf));
-    const start = round(startTime(record));
+    const endTime = microseconds(record.clock.wall + (perf - record.clock.perf));
+    const start = microseconds(startTime(record));
     if (!record.hidden) {
       const body = this.#eventBody(record, end, outputs, start, endTime);
       const size = typeof body === "string" ? body.length : record.inputs.length + outputs.length;
@@ -480,7 +481,7 @@ export class Recorder {
     let metrics: Dict | undefined = end.metrics;
     // HoneyHive's event standard keeps timings in `metrics` (tokens stay in metadata).
     if (record.firstTokenPerf !== undefined) {
-      metrics = { ...metrics, ttft_ms: round(record.firstTokenPerf - record.startPerf) };
+      metrics = { ...metrics, ttft_ms: microseconds(record.firstTokenPerf - record.startPerf) };
     }
     const enrichment = record.enrichment;
     if (enrichment?.metadata) Object.assign(metadata, enrichment.metadata);
@@ -554,9 +555,4 @@ function hasKeys(obj: Dict): boolean {
 
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === "object" && Object.keys(v as object).length === 0);
-}
-
-/** Milliseconds to the microsecond: every start, end and duration goes through this one rounding. */
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -86,12 +86,17 @@ export function eventBody(e: EventRecord, maxBytes: number): string {
   return fitJson(text, maxBytes);
 }
 
+/** Milliseconds to the microsecond: every start, end and duration goes through this one rounding. */
+export function microseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /**
  * `end − start` to the microsecond, as the times themselves are written: wall-clock times near
  * 1.8e12 ms keep few fraction bits, so the bare difference prints as 2.9029998779296875.
  */
 export function duration(start: number, end: number): number {
-  return Math.round((end - start) * 1000) / 1000;
+  return microseconds(end - start);
 }
 
 /** `POST /v1/sessions` body: the start, and the end too when the session is created complete. */
