@@ -366,7 +366,8 @@ export function chatPromptTemplate(
  * delete turns the object into a slow dictionary that every later read and the serializer pay for.
  */
 function addVariables(into: Dict, used: Dict, alsoSkip?: string): void {
-  for (const key in used) {
+  // Own keys only (as Object.assign): `for…in` would also copy what an app added to Object.prototype.
+  for (const key of Object.keys(used)) {
     if (key !== "chat_history" && key !== alsoSkip) into[key] = used[key];
   }
 }
